@@ -1,0 +1,183 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  checkDefinition,
+  CheckManager,
+  DEFAULT_NODE_MAINTENANCE_REASON,
+  type HttpProber,
+} from "../../src/agent/checks/mod.ts";
+import { LocalAgent, ServiceReaper } from "../../src/agent/local/mod.ts";
+import { fixedRandom } from "./_fake_clock.ts";
+import { localSetup } from "./_local_setup.ts";
+
+/** A prober that answers every request with `status`, counting requests. */
+function fakeProber(status: () => number) {
+  const counter = { requests: 0 };
+  const prober: HttpProber = {
+    probe: () => {
+      counter.requests++;
+      return Promise.resolve({ status: status(), statusText: "X", body: "", location: null });
+    },
+  };
+  return { prober, counter };
+}
+
+function agentSetup(options: { enableLocalScriptChecks?: boolean; status?: () => number } = {}) {
+  const base = localSetup({ checkUpdateIntervalMs: 0 });
+  const { prober, counter } = fakeProber(options.status ?? (() => 200));
+  const logs: string[] = [];
+  const manager = new CheckManager({
+    clock: base.clock,
+    random: fixedRandom(0),
+    net: { dialTcp: () => Promise.reject(new Error("unused")) },
+    process: { runCommand: () => Promise.reject(new Error("unused")) },
+    prober,
+    notifier: base.state,
+    log: (_level, message) => logs.push(message),
+  }, { enableLocalScriptChecks: options.enableLocalScriptChecks });
+  const agent = new LocalAgent({ state: base.state, checks: manager }, { nodeName: "node1" });
+  return { ...base, agent, manager, counter, logs };
+}
+
+const web = { ID: "web", Service: "web", Port: 80 };
+
+describe("local agent", () => {
+  test("registering a service starts its checks and their results reach the catalog", async () => {
+    const { agent, state, clock, catalog } = agentSetup();
+    agent.addService(web, [checkDefinition({ http: "http://x/health", intervalMs: 10_000 })], {
+      source: "remote",
+    });
+    assert.equal(state.check("service:web")?.Status, "critical");
+    await clock.advance(0);
+    assert.equal(state.check("service:web")?.Status, "passing");
+    await state.syncChanges();
+    assert.equal(catalog.checks.get("service:web")?.Status, "passing");
+  });
+
+  test("intervals under one second are raised to one second with a warning", async () => {
+    const { agent, clock, counter, logs } = agentSetup();
+    agent.addService(web, [checkDefinition({ http: "http://x/", intervalMs: 100 })], {
+      source: "remote",
+    });
+    await clock.advance(0);
+    await clock.advance(999);
+    assert.equal(counter.requests, 1);
+    await clock.advance(1);
+    assert.equal(counter.requests, 2);
+    assert.ok(logs.includes("check has interval below minimum"));
+  });
+
+  test("script checks are refused unless enabled for their source", () => {
+    const { agent } = agentSetup({ enableLocalScriptChecks: true });
+    const script = checkDefinition({ name: "s", scriptArgs: ["true"], intervalMs: 10_000 });
+    assert.throws(() => agent.addCheck(script, { source: "remote" }), {
+      message:
+        "Scripts are disabled on this agent from remote calls; to enable, configure 'enable_script_checks' to true",
+    });
+    const off = agentSetup();
+    assert.throws(
+      () => off.agent.addCheck(script, { source: "local" }),
+      /enable_local_script_checks/,
+    );
+  });
+
+  test("re-registering a service drops checks it no longer lists and keeps statuses", async () => {
+    const { agent, state, clock, manager } = agentSetup();
+    const http = checkDefinition({ http: "http://x/", intervalMs: 10_000 });
+    const ttl = checkDefinition({ ttlMs: 30_000 });
+    agent.addService(web, [http, ttl], { source: "remote" });
+    await clock.advance(0);
+    assert.equal(state.check("service:web:1")?.Status, "passing");
+    agent.addService(web, [checkDefinition({ ...http, id: "service:web:1" })], {
+      source: "remote",
+    });
+    assert.equal(state.check("service:web:2"), undefined);
+    assert.equal(manager.has("service:web:2"), false);
+    assert.equal(state.check("service:web:1")?.Status, "passing", "no flap on re-registration");
+  });
+
+  test("TTL updates go through the agent and unknown TTLs are named", () => {
+    const { agent, state } = agentSetup();
+    agent.addCheck(checkDefinition({ name: "batch", ttlMs: 60_000 }), { source: "remote" });
+    agent.updateTtlCheck("batch", "passing", "done");
+    assert.equal(state.check("batch")?.Output, "done");
+    assert.throws(() => agent.updateTtlCheck("nope", "passing", ""), {
+      message: 'CheckID "nope" does not have associated TTL',
+    });
+  });
+
+  test("service maintenance adds and removes Consul's critical maintenance check", () => {
+    const { agent, state } = agentSetup();
+    agent.addService(web, [], { source: "remote" });
+    agent.enableServiceMaintenance("web", "");
+    const check = state.check("_service_maintenance:web");
+    assert.equal(check?.Name, "Service Maintenance Mode");
+    assert.equal(check?.Status, "critical");
+    assert.equal(
+      check?.Notes,
+      "Maintenance mode is enabled for this service, but no reason was provided. This is a default message.",
+    );
+    agent.enableServiceMaintenance("web", "second reason ignored");
+    assert.equal(state.check("_service_maintenance:web")?.Notes, check?.Notes);
+    agent.disableServiceMaintenance("web");
+    assert.equal(state.check("_service_maintenance:web"), undefined);
+    assert.throws(() => agent.enableServiceMaintenance("db", "x"), {
+      message: 'No service registered with ID "db"',
+    });
+  });
+
+  test("node maintenance uses _node_maintenance with the given or default reason", () => {
+    const { agent, state } = agentSetup();
+    agent.enableNodeMaintenance("kernel upgrade");
+    assert.equal(state.check("_node_maintenance")?.Notes, "kernel upgrade");
+    assert.equal(state.check("_node_maintenance")?.Name, "Node Maintenance Mode");
+    agent.disableNodeMaintenance();
+    agent.enableNodeMaintenance("");
+    assert.equal(state.check("_node_maintenance")?.Notes, DEFAULT_NODE_MAINTENANCE_REASON);
+  });
+
+  test("a service whose check stays critical past DeregisterCriticalServiceAfter is reaped", async () => {
+    const { agent, state, clock, catalog } = agentSetup({ status: () => 500 });
+    agent.addService(web, [
+      checkDefinition({
+        http: "http://x/",
+        intervalMs: 10_000,
+        deregisterCriticalServiceAfterMs: 90_000,
+      }),
+    ], { source: "remote" });
+    await state.syncChanges();
+    const reaper = new ServiceReaper({
+      clock,
+      criticalChecks: () => state.criticalChecks(),
+      removeService: (id) => agent.removeService(id),
+    });
+    reaper.start();
+    await clock.advance(90_000); // reaper passes at 30 s, 60 s, 90 s: not yet over 90 s
+    assert.ok(state.service("web"));
+    await clock.advance(30_000);
+    assert.equal(state.service("web"), undefined);
+    await state.syncChanges();
+    assert.equal(catalog.services.has("web"), false);
+    reaper.stop();
+  });
+
+  test("reap timeouts under one minute are raised to one minute", async () => {
+    const { agent, state, clock } = agentSetup({ status: () => 500 });
+    agent.addService(web, [
+      checkDefinition({
+        http: "http://x/",
+        intervalMs: 10_000,
+        deregisterCriticalServiceAfterMs: 1_000,
+      }),
+    ], { source: "remote" });
+    const reaper = new ServiceReaper({
+      clock,
+      criticalChecks: () => state.criticalChecks(),
+      removeService: (id) => agent.removeService(id),
+    });
+    await clock.advance(30_000);
+    assert.deepEqual(reaper.reapOnce(), []);
+    await clock.advance(31_000);
+    assert.deepEqual(reaper.reapOnce(), ["web"]);
+  });
+});
