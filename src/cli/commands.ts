@@ -1,0 +1,18 @@
+/**
+ * Every `consulate` sub-command, in one list for the dispatcher.
+ *
+ * @module
+ */
+import type { Command } from "./command.ts";
+import { tlsCaCreateCommand } from "./tls_ca_create.ts";
+import { tlsCertCreateCommand } from "./tls_cert_create.ts";
+import { validateCommand } from "./validate_command.ts";
+import { versionCommand } from "./version_command.ts";
+
+/** All sub-commands. */
+export const COMMANDS: readonly Command[] = [
+  tlsCaCreateCommand,
+  tlsCertCreateCommand,
+  validateCommand,
+  versionCommand,
+];
