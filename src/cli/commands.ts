@@ -4,6 +4,7 @@
  * @module
  */
 import type { Command } from "./command.ts";
+import { agentCommand } from "./agent_command.ts";
 import { tlsCaCreateCommand } from "./tls_ca_create.ts";
 import { tlsCertCreateCommand } from "./tls_cert_create.ts";
 import { validateCommand } from "./validate_command.ts";
@@ -11,6 +12,7 @@ import { versionCommand } from "./version_command.ts";
 
 /** All sub-commands. */
 export const COMMANDS: readonly Command[] = [
+  agentCommand,
   tlsCaCreateCommand,
   tlsCertCreateCommand,
   validateCommand,

@@ -1,0 +1,263 @@
+/**
+ * The composition root of a Consulate agent: turns a {@linkcode RuntimeConfig} into running
+ * components — durable state, server endpoints, leader duties, the agent's own services and
+ * checks with anti-entropy, and the HTTP API — and shuts them down in reverse order.
+ *
+ * Only server mode exists so far (a single bootstrapped server, or `-dev`); client agents and
+ * multi-server Raft come with later work, and the agent refuses those configurations clearly.
+ *
+ * @module
+ */
+import type { RuntimeConfig } from "../config/mod.ts";
+import { Endpoints, type SessionTimers } from "../endpoints/mod.ts";
+import { createApi, selfMember } from "../http/mod.ts";
+import type { HttpServer, Runtime } from "../runtime/ports.ts";
+import { SessionExpiry } from "../state/mod.ts";
+import { VERSION } from "../version.ts";
+import { createCatalogSync } from "./catalog_sync.ts";
+import { CheckManager, createNodeHttpProber } from "./checks/mod.ts";
+import { DurableState } from "./durable_state.ts";
+import { LeaderDuties } from "./leader.ts";
+import { AntiEntropy, LocalAgent, LocalState, ServiceReaper } from "./local/mod.ts";
+import type { AgentLog } from "./checks/mod.ts";
+import type { LogFields, Logger } from "./logger.ts";
+import { loadNodeId } from "./node_id.ts";
+
+/** A running agent. */
+export interface RunningAgent {
+  /** Where the HTTP API listens. */
+  readonly httpAddr: { hostname: string; port: number };
+  /** Stops everything, flushing state to disk. Idempotent. */
+  shutdown(): Promise<void>;
+  /** Resolves when the agent has stopped (after `shutdown` or `/v1/agent/leave`). */
+  readonly stopped: Promise<void>;
+}
+
+/** Refused configurations: what this build cannot run yet. */
+export class AgentStartError extends Error {
+  override readonly name = "AgentStartError";
+}
+
+/**
+ * Starts an agent.
+ *
+ * @throws {AgentStartError} for configurations this build does not support yet.
+ */
+export async function startAgent(
+  runtime: Runtime,
+  options: { config: RuntimeConfig; logger: Logger },
+): Promise<RunningAgent> {
+  const { config, logger } = options;
+  refuseUnsupported(config);
+  const address = advertiseAddress(config, logger);
+  const nodeId = await loadNodeId(runtime, config.dataDir);
+  const state = await DurableState.open({
+    fs: runtime.fs,
+    dataDir: config.dataDir,
+    logger: logger.named("state"),
+  });
+  const stack: (() => Promise<void> | void)[] = [() => state.close()];
+  const shutdown = once(async () => {
+    logger.info("shutting down");
+    for (const stop of stack.reverse()) await stop();
+    logger.info("shutdown complete");
+  });
+  try {
+    const sessionExpiry = new SessionExpiry();
+    const serverAddr = `${address}:${config.ports.server}`;
+    const endpoints = new Endpoints({
+      store: state.store,
+      apply: (command) => state.apply(command) as never,
+      clock: runtime.clock,
+      random: runtime.random,
+      datacenter: config.datacenter,
+      nodeName: config.nodeName,
+      serverAddr,
+      knownLeader: () => true,
+      sessionTtlMinMs: config.sessionTtlMinMs,
+      sessionTimers: sessionTimers(sessionExpiry, runtime),
+    });
+    const leader = new LeaderDuties({
+      store: state.store,
+      apply: (command) => state.apply(command),
+      clock: runtime.clock,
+      logger: logger.named("leader"),
+      sessionExpiry,
+      self: {
+        nodeId,
+        nodeName: config.nodeName,
+        datacenter: config.datacenter,
+        address,
+        wanAddress: config.advertiseAddrWan ?? address,
+        serverPort: config.ports.server,
+        nodeMeta: {},
+      },
+    });
+    await leader.start();
+    stack.push(() => leader.stop());
+    logger.info("cluster leadership acquired", { node: config.nodeName, mode: "single server" });
+
+    const agentLog = toAgentLog(logger.named("agent"));
+    const local = new LocalState(
+      { nodeName: config.nodeName, nodeId, address, datacenter: config.datacenter, nodeMeta: {} },
+      {
+        clock: runtime.clock,
+        random: runtime.random,
+        catalog: createCatalogSync(endpoints),
+        log: agentLog,
+      },
+    );
+    const checks = new CheckManager({
+      clock: runtime.clock,
+      random: runtime.random,
+      net: runtime.net,
+      process: runtime.process,
+      prober: createNodeHttpProber({}),
+      notifier: local,
+      log: agentLog,
+    }, {
+      enableLocalScriptChecks: config.enableScriptChecks,
+      enableRemoteScriptChecks: config.enableScriptChecks,
+    });
+    stack.push(() => checks.stopAll());
+    const agent = new LocalAgent({ state: local, checks, log: agentLog }, {
+      nodeName: config.nodeName,
+    });
+    const antiEntropy = new AntiEntropy(local, {
+      clock: runtime.clock,
+      random: runtime.random,
+      clusterSize: () => 1,
+      log: agentLog,
+    });
+    local.setSyncTrigger(() => antiEntropy.triggerSyncChanges());
+    antiEntropy.start();
+    stack.push(() => antiEntropy.stop());
+    const reaper = new ServiceReaper({
+      clock: runtime.clock,
+      criticalChecks: () => local.criticalChecks(),
+      removeService: (id) => agent.removeService(id),
+      log: agentLog,
+    });
+    reaper.start();
+    stack.push(() => reaper.stop());
+
+    let leaveRequested: () => void = () => {};
+    const leaveSignal = new Promise<void>((resolve) => (leaveRequested = resolve));
+    const app = createApi({
+      rpc: { call: (method, args, signal) => endpoints.call(method, args as never, { signal }) },
+      agent,
+      state: local,
+      clock: runtime.clock,
+      random: runtime.random,
+      devMode: config.devMode,
+      log: agentLog,
+      identity: {
+        datacenter: config.datacenter,
+        primaryDatacenter: config.primaryDatacenter,
+        nodeName: config.nodeName,
+        nodeId,
+        server: config.server,
+        version: VERSION,
+        revision: "",
+        buildDate: "",
+      },
+      self: selfMember({
+        nodeName: config.nodeName,
+        address,
+        serfLanPort: config.ports.serfLan,
+        datacenter: config.datacenter,
+        nodeId,
+        server: config.server,
+        version: VERSION,
+        rpcPort: config.ports.server,
+      }),
+      leave: () => Promise.resolve(leaveRequested()),
+    });
+    const servers = await serveHttp(runtime, config, app.fetch, logger);
+    stack.push(() => Promise.all(servers.map((server) => server.shutdown())).then(() => {}));
+    const stopped = leaveSignal.then(() => shutdown());
+    logger.info("Consulate agent running!", {
+      version: VERSION,
+      node: config.nodeName,
+      datacenter: config.datacenter,
+      server: config.server,
+      http: servers.map((s) => `${s.addr.hostname}:${s.addr.port}`).join(","),
+      data_dir: config.dataDir ?? "(in memory, -dev)",
+    });
+    return {
+      httpAddr: servers[0].addr,
+      shutdown: async () => {
+        leaveRequested();
+        await stopped;
+      },
+      stopped,
+    };
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+}
+
+function refuseUnsupported(config: RuntimeConfig): void {
+  if (!config.server) {
+    throw new AgentStartError(
+      "Client agents are not supported yet: start a server (-server -bootstrap, or -dev)",
+    );
+  }
+  if (!config.devMode && !config.bootstrap && config.bootstrapExpect !== 1) {
+    throw new AgentStartError(
+      "Only a single bootstrapped server is supported yet: set bootstrap = true or bootstrap_expect = 1 " +
+        `(given bootstrap_expect = ${config.bootstrapExpect})`,
+    );
+  }
+}
+
+function advertiseAddress(config: RuntimeConfig, logger: Logger): string {
+  if (config.advertiseAddr) return config.advertiseAddr;
+  if (config.bindAddr !== "0.0.0.0" && config.bindAddr !== "::") return config.bindAddr;
+  logger.warn("bind_addr is a wildcard and advertise_addr is not set; advertising 127.0.0.1", {
+    bind_addr: config.bindAddr,
+  });
+  return "127.0.0.1";
+}
+
+async function serveHttp(
+  runtime: Runtime,
+  config: RuntimeConfig,
+  handler: (request: Request) => Response | Promise<Response>,
+  logger: Logger,
+): Promise<HttpServer[]> {
+  if (config.ports.http < 0) {
+    throw new AgentStartError("The HTTP API is disabled (ports.http = -1); nothing to serve");
+  }
+  const servers: HttpServer[] = [];
+  for (const hostname of config.clientAddrs) {
+    const server = await runtime.http.serve({
+      hostname,
+      port: config.ports.http,
+      handler: (request) => handler(request),
+    });
+    logger.named("http").info("listening", {
+      address: `${server.addr.hostname}:${server.addr.port}`,
+    });
+    servers.push(server);
+  }
+  return servers;
+}
+
+function sessionTimers(expiry: SessionExpiry, runtime: Runtime): SessionTimers {
+  return {
+    reset: (id, ttlMs) => expiry.arm(id, ttlMs, runtime.clock.now()),
+    clear: (id) => expiry.remove(id),
+  };
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  return () => (running ??= fn());
+}
+
+/** Adapts the structured logger to the check and local-state components' log function. */
+function toAgentLog(logger: Logger): AgentLog {
+  return (level, message, fields) => logger[level](message, fields as LogFields | undefined);
+}
