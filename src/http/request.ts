@@ -1,0 +1,109 @@
+/**
+ * One API request as the handlers see it: method, decoded path, query parameters with Go's
+ * presence semantics, and bounded body reads.
+ */
+
+import { HttpError } from "./errors.ts";
+
+/** Largest request body read for JSON endpoints (registrations, transactions). */
+export const MAX_JSON_BODY_BYTES = 4 * 1024 * 1024;
+
+/** A request routed to a handler. */
+export class ApiRequest {
+  readonly raw: Request;
+  readonly method: string;
+  /** The path, percent-decoded as Go's `URL.Path` is. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** Aborts when the client goes away. */
+  readonly signal: AbortSignal;
+
+  /** @throws {HttpError} 400 when the path is not valid percent-encoding. */
+  constructor(raw: Request) {
+    this.raw = raw;
+    this.method = raw.method;
+    const url = new URL(raw.url);
+    try {
+      this.path = decodeURIComponent(url.pathname);
+    } catch {
+      throw new HttpError(400, `Invalid URL path encoding: ${url.pathname}`);
+    }
+    this.query = url.searchParams;
+    this.signal = raw.signal;
+  }
+
+  /** True when the parameter is present, even without a value (`?recurse`). */
+  has(name: string): boolean {
+    return this.query.has(name);
+  }
+
+  /** The first value of a parameter, "" when absent (Go's `Query().Get`). */
+  get(name: string): string {
+    return this.query.get(name) ?? "";
+  }
+
+  /** Every value of a repeated parameter. */
+  all(name: string): string[] {
+    return this.query.getAll(name);
+  }
+
+  /** The path after `prefix` (the `:id` of `/v1/agent/service/deregister/:id`). */
+  rest(prefix: string): string {
+    return this.path.startsWith(prefix) ? this.path.slice(prefix.length) : "";
+  }
+
+  /**
+   * The body bytes, at most `maxBytes`.
+   *
+   * @throws {HttpError} 413 when the body is larger.
+   */
+  async bytes(maxBytes: number, tooLarge?: (size: number) => string): Promise<Uint8Array> {
+    const declared = Number(this.raw.headers.get("Content-Length") ?? "NaN");
+    const refuse = (size: number) =>
+      new HttpError(
+        413,
+        tooLarge?.(size) ?? `Request body (${size} bytes) too large, max size: ${maxBytes} bytes`,
+      );
+    if (Number.isFinite(declared) && declared > maxBytes) throw refuse(declared);
+    if (this.raw.body === null) return new Uint8Array(0);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = this.raw.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw refuse(size);
+      }
+      chunks.push(value);
+    }
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return out;
+  }
+
+  /**
+   * The body decoded as JSON; `undefined` for an empty body when `optional`.
+   *
+   * @throws {HttpError} 400 "Request decode failed: ..." as Consul words it.
+   */
+  async json(options: { optional?: boolean; maxBytes?: number } = {}): Promise<unknown> {
+    const bytes = await this.bytes(options.maxBytes ?? MAX_JSON_BODY_BYTES);
+    const text = new TextDecoder().decode(bytes);
+    if (text.trim() === "") {
+      if (options.optional) return undefined;
+      throw new HttpError(400, "Request decode failed: EOF");
+    }
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new HttpError(400, `Request decode failed: ${(error as Error).message}`);
+    }
+  }
+}
