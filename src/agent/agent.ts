@@ -10,11 +10,11 @@
  */
 import type { RuntimeConfig } from "../config/mod.ts";
 import { Endpoints, type SessionTimers } from "../endpoints/mod.ts";
-import { createApi, selfMember } from "../http/mod.ts";
+import { createApi, LocalChangeFeed, selfMember, type ServerRpc } from "../http/mod.ts";
 import type { HttpServer, Runtime } from "../runtime/ports.ts";
 import { SessionExpiry } from "../state/mod.ts";
 import { VERSION } from "../version.ts";
-import { createCatalogSync } from "./catalog_sync.ts";
+import { RpcCatalogSync } from "./catalog_sync.ts";
 import { CheckManager, createNodeHttpProber } from "./checks/mod.ts";
 import { DurableState } from "./durable_state.ts";
 import { LeaderDuties } from "./leader.ts";
@@ -97,13 +97,16 @@ export async function startAgent(
     stack.push(() => leader.stop());
     logger.info("cluster leadership acquired", { node: config.nodeName, mode: "single server" });
 
+    const rpc: ServerRpc = {
+      call: (method, args, signal) => endpoints.call(method, args as never, { signal }),
+    };
     const agentLog = toAgentLog(logger.named("agent"));
     const local = new LocalState(
       { nodeName: config.nodeName, nodeId, address, datacenter: config.datacenter, nodeMeta: {} },
       {
         clock: runtime.clock,
         random: runtime.random,
-        catalog: createCatalogSync(endpoints),
+        catalog: new RpcCatalogSync(rpc, config.datacenter),
         log: agentLog,
       },
     );
@@ -129,7 +132,11 @@ export async function startAgent(
       clusterSize: () => 1,
       log: agentLog,
     });
-    local.setSyncTrigger(() => antiEntropy.triggerSyncChanges());
+    const localChanges = new LocalChangeFeed();
+    local.setSyncTrigger(() => {
+      antiEntropy.triggerSyncChanges();
+      localChanges.notify();
+    });
     antiEntropy.start();
     stack.push(() => antiEntropy.stop());
     const reaper = new ServiceReaper({
@@ -144,12 +151,13 @@ export async function startAgent(
     let leaveRequested: () => void = () => {};
     const leaveSignal = new Promise<void>((resolve) => (leaveRequested = resolve));
     const app = createApi({
-      rpc: { call: (method, args, signal) => endpoints.call(method, args as never, { signal }) },
+      rpc,
       agent,
       state: local,
       clock: runtime.clock,
       random: runtime.random,
       devMode: config.devMode,
+      localChanges,
       log: agentLog,
       identity: {
         datacenter: config.datacenter,

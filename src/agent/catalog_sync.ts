@@ -6,68 +6,115 @@
  *
  * @module
  */
+
 import type { HealthCheck } from "./checks/mod.ts";
-import type { CatalogSync, NodeInfo, NodeService, RemoteNodeState } from "./local/mod.ts";
-import type { Endpoints } from "../endpoints/mod.ts";
+import {
+  CatalogPermissionDeniedError,
+  type CatalogSync,
+  type NodeInfo,
+  type NodeService,
+  type RemoteNodeState,
+} from "./local/mod.ts";
+import type { ServerRpc } from "../http/mod.ts";
+import type { IndexedHealthChecks, IndexedNodeServices } from "../endpoints/mod.ts";
 
-/** A CatalogSync that calls the endpoints of the local server. */
-export function createCatalogSync(endpoints: Endpoints): CatalogSync {
-  return {
-    async readNode(node, token) {
-      const services = await endpoints.call("Catalog.NodeServices", { Node: node, Token: token });
-      if (!services.NodeServices) return null;
-      const checks = await endpoints.call("Health.NodeChecks", { Node: node, Token: token });
-      const row = services.NodeServices.Node;
-      return {
-        node: {
-          ID: row.ID,
-          Address: row.Address,
-          TaggedAddresses: row.TaggedAddresses ?? {},
-          Meta: row.Meta ?? {},
-        },
-        services: Object.values(services.NodeServices.Services ?? {}) as unknown as NodeService[],
-        checks: checks.HealthChecks as unknown as HealthCheck[],
-      } satisfies RemoteNodeState;
-    },
-    async registerNode(node, token) {
-      await endpoints.call("Catalog.Register", { ...nodeFields(node), Token: token });
-    },
-    async registerService(node, service, checks, token) {
-      await endpoints.call("Catalog.Register", {
-        ...nodeFields(node),
-        Service: service as never,
-        Checks: checks as never,
-        Token: token,
-      });
-    },
-    async registerCheck(node, check, service, token) {
-      await endpoints.call("Catalog.Register", {
-        ...nodeFields(node),
-        ...(service ? { Service: service as never } : {}),
-        Check: check as never,
-        Token: token,
-      });
-    },
-    async deregisterService(node, serviceId, token) {
-      await endpoints.call("Catalog.Deregister", {
-        Node: node,
-        ServiceID: serviceId,
-        Token: token,
-      });
-    },
-    async deregisterCheck(node, checkId, token) {
-      await endpoints.call("Catalog.Deregister", { Node: node, CheckID: checkId, Token: token });
-    },
-  };
-}
+/** Implements {@linkcode CatalogSync} with RPC calls in datacenter `datacenter`. */
+export class RpcCatalogSync implements CatalogSync {
+  readonly #rpc: ServerRpc;
+  readonly #datacenter: string;
 
-function nodeFields(node: NodeInfo) {
-  return {
-    ID: node.ID,
-    Node: node.Node,
-    Address: node.Address,
-    Datacenter: node.Datacenter,
-    TaggedAddresses: node.TaggedAddresses,
-    NodeMeta: node.Meta,
-  };
+  constructor(rpc: ServerRpc, datacenter: string) {
+    this.#rpc = rpc;
+    this.#datacenter = datacenter;
+  }
+
+  async #call(method: "Catalog.Register" | "Catalog.Deregister", args: Record<string, unknown>) {
+    try {
+      await this.#rpc.call(
+        method,
+        { Datacenter: this.#datacenter, ...args },
+        new AbortController().signal,
+      );
+    } catch (error) {
+      if ((error as Error).message.startsWith("Permission denied")) {
+        throw new CatalogPermissionDeniedError((error as Error).message);
+      }
+      throw error;
+    }
+  }
+
+  #node(node: NodeInfo) {
+    return {
+      ID: node.ID,
+      Node: node.Node,
+      Address: node.Address,
+      TaggedAddresses: node.TaggedAddresses,
+      NodeMeta: node.Meta,
+    };
+  }
+
+  async readNode(node: string, token: string): Promise<RemoteNodeState | null> {
+    const signal = new AbortController().signal;
+    const args = { Datacenter: this.#datacenter, Node: node, Token: token };
+    const services = await this.#rpc.call(
+      "Catalog.NodeServices",
+      args,
+      signal,
+    ) as IndexedNodeServices;
+    if (!services.NodeServices) return null;
+    const checks = await this.#rpc.call("Health.NodeChecks", args, signal) as IndexedHealthChecks;
+    const found = services.NodeServices;
+    return {
+      node: {
+        ID: found.Node.ID,
+        Address: found.Node.Address,
+        TaggedAddresses: found.Node.TaggedAddresses,
+        Meta: found.Node.Meta,
+      },
+      services: Object.values(found.Services) as unknown as NodeService[],
+      checks: checks.HealthChecks as unknown as HealthCheck[],
+    };
+  }
+
+  registerNode(node: NodeInfo, token: string): Promise<void> {
+    return this.#call("Catalog.Register", { ...this.#node(node), Token: token });
+  }
+
+  registerService(
+    node: NodeInfo,
+    service: NodeService,
+    checks: readonly HealthCheck[],
+    token: string,
+  ): Promise<void> {
+    return this.#call("Catalog.Register", {
+      ...this.#node(node),
+      Service: service,
+      Checks: checks,
+      SkipNodeUpdate: true,
+      Token: token,
+    });
+  }
+
+  registerCheck(
+    node: NodeInfo,
+    check: HealthCheck,
+    service: NodeService | undefined,
+    token: string,
+  ): Promise<void> {
+    return this.#call("Catalog.Register", {
+      ...this.#node(node),
+      ...(service ? { Service: service } : {}),
+      Check: check,
+      SkipNodeUpdate: true,
+      Token: token,
+    });
+  }
+
+  deregisterService(node: string, serviceId: string, token: string): Promise<void> {
+    return this.#call("Catalog.Deregister", { Node: node, ServiceID: serviceId, Token: token });
+  }
+
+  deregisterCheck(node: string, checkId: string, token: string): Promise<void> {
+    return this.#call("Catalog.Deregister", { Node: node, CheckID: checkId, Token: token });
+  }
 }
