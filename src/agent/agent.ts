@@ -17,7 +17,7 @@ import { VERSION } from "../version.ts";
 import { RpcCatalogSync } from "./catalog_sync.ts";
 import { CheckManager, createNodeHttpProber } from "./checks/mod.ts";
 import { DurableState } from "./durable_state.ts";
-import { LeaderDuties } from "./leader.ts";
+import { LeaderDuties, nodeTaggedAddresses } from "./leader.ts";
 import { AntiEntropy, LocalAgent, LocalState, ServiceReaper } from "./local/mod.ts";
 import type { AgentLog } from "./checks/mod.ts";
 import type { LogFields, Logger } from "./logger.ts";
@@ -102,7 +102,14 @@ export async function startAgent(
     };
     const agentLog = toAgentLog(logger.named("agent"));
     const local = new LocalState(
-      { nodeName: config.nodeName, nodeId, address, datacenter: config.datacenter, nodeMeta: {} },
+      {
+        nodeName: config.nodeName,
+        nodeId,
+        address,
+        datacenter: config.datacenter,
+        taggedAddresses: nodeTaggedAddresses(address, config.advertiseAddrWan ?? address),
+        nodeMeta: {},
+      },
       {
         clock: runtime.clock,
         random: runtime.random,

@@ -33,6 +33,11 @@ export interface ServerIdentity {
   readonly nodeMeta: Readonly<Record<string, string>>;
 }
 
+/** A node's tagged addresses as Consul's agent sets them. */
+export function nodeTaggedAddresses(lan: string, wan: string): Record<string, string> {
+  return { lan, lan_ipv4: lan, wan, wan_ipv4: wan };
+}
+
 /** What the leader duties need. */
 export interface LeaderOptions {
   readonly store: StateStore;
@@ -82,12 +87,7 @@ export class LeaderDuties {
         Node: self.nodeName,
         Address: self.address,
         Datacenter: self.datacenter,
-        TaggedAddresses: {
-          lan: self.address,
-          lan_ipv4: self.address,
-          wan: self.wanAddress,
-          wan_ipv4: self.wanAddress,
-        },
+        TaggedAddresses: nodeTaggedAddresses(self.address, self.wanAddress),
         Meta: self.nodeMeta,
       },
       service: {

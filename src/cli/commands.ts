@@ -5,6 +5,14 @@
  */
 import type { Command } from "./command.ts";
 import { agentCommand } from "./agent_command.ts";
+import {
+  catalogDatacentersCommand,
+  catalogNodesCommand,
+  catalogServicesCommand,
+} from "./catalog_commands.ts";
+import { kvDeleteCommand, kvGetCommand, kvPutCommand } from "./kv_commands.ts";
+import { membersCommand } from "./members_command.ts";
+import { servicesDeregisterCommand, servicesRegisterCommand } from "./services_commands.ts";
 import { tlsCaCreateCommand } from "./tls_ca_create.ts";
 import { tlsCertCreateCommand } from "./tls_cert_create.ts";
 import { validateCommand } from "./validate_command.ts";
@@ -13,6 +21,15 @@ import { versionCommand } from "./version_command.ts";
 /** All sub-commands. */
 export const COMMANDS: readonly Command[] = [
   agentCommand,
+  catalogDatacentersCommand,
+  catalogNodesCommand,
+  catalogServicesCommand,
+  kvDeleteCommand,
+  kvGetCommand,
+  kvPutCommand,
+  membersCommand,
+  servicesDeregisterCommand,
+  servicesRegisterCommand,
   tlsCaCreateCommand,
   tlsCertCreateCommand,
   validateCommand,

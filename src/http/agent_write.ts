@@ -34,6 +34,7 @@ async function registerService(ctx: HandlerContext) {
     ctx.deps.agent.addService(registration.service, registration.checks, {
       token,
       source: "remote",
+      replaceExistingChecks: ctx.req.has("replace-existing-checks"),
     });
   } catch (error) {
     if (error instanceof CheckDefinitionError) throw badRequest(`Invalid check: ${error.message}`);

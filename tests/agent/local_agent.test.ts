@@ -81,7 +81,7 @@ describe("local agent", () => {
     );
   });
 
-  test("re-registering a service drops checks it no longer lists and keeps statuses", async () => {
+  test("re-registering with replaceExistingChecks drops unlisted checks and keeps statuses", async () => {
     const { agent, state, clock, manager } = agentSetup();
     const http = checkDefinition({ http: "http://x/", intervalMs: 10_000 });
     const ttl = checkDefinition({ ttlMs: 30_000 });
@@ -90,10 +90,24 @@ describe("local agent", () => {
     assert.equal(state.check("service:web:1")?.Status, "passing");
     agent.addService(web, [checkDefinition({ ...http, id: "service:web:1" })], {
       source: "remote",
+      replaceExistingChecks: true,
     });
     assert.equal(state.check("service:web:2"), undefined);
     assert.equal(manager.has("service:web:2"), false);
     assert.equal(state.check("service:web:1")?.Status, "passing", "no flap on re-registration");
+  });
+
+  test("re-registering without replaceExistingChecks keeps checks it does not list, as Consul does", async () => {
+    const { agent, state, clock, manager } = agentSetup();
+    const http = checkDefinition({ http: "http://x/", intervalMs: 10_000 });
+    const ttl = checkDefinition({ ttlMs: 30_000 });
+    agent.addService(web, [http, ttl], { source: "remote" });
+    await clock.advance(0);
+    agent.addService(web, [checkDefinition({ ...http, id: "service:web:1" })], {
+      source: "remote",
+    });
+    assert.ok(state.check("service:web:2"), "the TTL check stays registered");
+    assert.equal(manager.has("service:web:2"), true, "and keeps running");
   });
 
   test("TTL updates go through the agent and unknown TTLs are named", () => {

@@ -24,6 +24,11 @@ export interface RegisterOptions {
   readonly token?: string;
   /** "local" for config files, "remote" for the HTTP API; decides whether scripts may run. */
   readonly source: CheckSource;
+  /**
+   * Remove the service's checks that this registration does not list (Consul's
+   * `?replace-existing-checks`). Without it they are kept, as Consul does.
+   */
+  readonly replaceExistingChecks?: boolean;
 }
 
 /** The local agent's registrations. */
@@ -45,8 +50,8 @@ export class LocalAgent {
 
   /**
    * Registers a service with its checks (IDs `service:<id>` or `service:<id>:<n>` when not
-   * given), replacing an earlier registration; checks it no longer lists are removed. All
-   * definitions are validated before anything changes.
+   * given), replacing an earlier registration; with `replaceExistingChecks`, checks it no
+   * longer lists are removed. All definitions are validated before anything changes.
    *
    * @throws {CheckDefinitionError} when a check is invalid or not allowed here.
    * @throws {LocalStateError} when the service has no name.
@@ -70,6 +75,7 @@ export class LocalAgent {
         this.#state.addCheck(check, this.#checkOptions(def, options.token));
       }, options.source);
     });
+    if (!options.replaceExistingChecks) return stored;
     for (const old of this.#state.checksForService(stored.ID)) {
       if (!keep.has(old.CheckID) && old.Type !== "maintenance") this.removeCheck(old.CheckID);
     }
