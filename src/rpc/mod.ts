@@ -1,13 +1,13 @@
 /**
- * Server RPC wire pieces: the yamux stream multiplexer (frame codec and session), the RPC
- * message codec, the endpoint registry that serves one call per stream, and the client that
- * makes calls.
+ * Server-to-server RPC: the port-8300 listener that peeks the first byte and dispatches native
+ * TLS by ALPN, the yamux stream multiplexer, the RPC message codec, the endpoint registry that
+ * serves one call per stream, the client, the connection pool (one session per server, behind
+ * a pluggable `ServerDialer` so calls can go direct or through mesh gateways), the datacenter
+ * router and cross-DC forwarding with Consul's error texts.
  *
- * What it is for: carrying Consulate's server-to-server RPC over one connection per peer
- * (the `consul/rpc-multi` ALPN or the RPCMultiplexV2 type byte), with flow control and
- * bounded buffers everywhere. What it is not: the port-8300 first-byte dispatcher, the TLS
- * layer, the connection pool or cross-DC forwarding; those build on these pieces. It touches
- * no sockets or timers itself: connections arrive as `Conn`s and time as a `Clock`.
+ * What it is not: the endpoints themselves (`src/endpoints/`) or who the servers of each
+ * datacenter are (the WAN gossip pool feeds the router). Sockets arrive through the `Net`
+ * port and time through a `Clock`.
  *
  * @example
  * ```ts
@@ -98,3 +98,87 @@ export {
   type RpcErrorKind,
   type StreamOpener,
 } from "./client.ts";
+export {
+  ALPN_RAFT,
+  ALPN_RAFT_FORWARDING,
+  ALPN_RPC_GOSSIP,
+  ALPN_RPC_GRPC,
+  ALPN_RPC_MULTI,
+  ALPN_RPC_SINGLE,
+  ALPN_RPC_SNAPSHOT,
+  ALPN_WAN_GOSSIP_PACKET,
+  ALPN_WAN_GOSSIP_STREAM,
+  alpnForRpcType,
+  RPC_MAX_TYPE_VALUE,
+  RPC_NEXT_PROTOS,
+  RpcType,
+  rpcTypeName,
+  type RpcTypeValue,
+  TLS_HANDSHAKE_RECORD_BYTE,
+  UnroutableRpcTypeError,
+} from "./alpn.ts";
+export {
+  checkServerCertificate,
+  DEFAULT_RPC_CLIENT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_RPC_HANDSHAKE_TIMEOUT_MS,
+  loadRpcTlsMaterial,
+  MAX_TLS_FILE_BYTES,
+  rpcClientTlsOptions,
+  type RpcDialTarget,
+  rpcServerTlsOptions,
+  RpcTlsConfigError,
+  type RpcTlsFiles,
+  type RpcTlsMaterial,
+} from "./rpc_tls.ts";
+export {
+  ACCEPT_RETRY_MAX_MS,
+  ACCEPT_RETRY_MIN_MS,
+  type AlpnConnHandler,
+  DEFAULT_MAX_CONNS_PER_CLIENT,
+  DEFAULT_MAX_RPC_CONNS,
+  RPC_REJECT_REASONS,
+  RpcListener,
+  type RpcListenerOptions,
+  type RpcListenerSnapshot,
+  type RpcLogger,
+  type RpcRejectReason,
+} from "./rpc_listener.ts";
+export {
+  ConnPool,
+  type ConnPoolOptions,
+  type ConnPoolSnapshot,
+  DEFAULT_DIAL_TIMEOUT_MS,
+  DEFAULT_MAX_POOL_SESSIONS,
+  DEFAULT_POOL_IDLE_MS,
+  DirectServerDialer,
+  POOL_REAP_INTERVAL_MS,
+  PoolExhaustedError,
+  type ServerDialer,
+  ServerDialError,
+  type ServerTarget,
+} from "./conn_pool.ts";
+export {
+  DcRouter,
+  MAX_ROUTER_DATACENTERS,
+  MAX_SERVERS_PER_DATACENTER,
+  type Route,
+  RouterInputError,
+  type RouterServer,
+} from "./dc_router.ts";
+export {
+  BLOCKING_JITTER_FRACTION,
+  datacenterOf,
+  DC_NOT_AVAILABLE_TEXT,
+  DEFAULT_BLOCKING_WAIT_MS,
+  ForwardError,
+  type ForwardErrorKind,
+  type ForwarderSnapshot,
+  type ForwardRequest,
+  forwardTimeoutMs,
+  IN_PROCESS_CALLER,
+  MAX_BLOCKING_WAIT_MS,
+  NO_PATH_TO_DC_TEXT,
+  RpcForwarder,
+  type RpcForwarderOptions,
+  withoutToken,
+} from "./forwarding.ts";
