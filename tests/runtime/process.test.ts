@@ -1,0 +1,90 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { currentRuntime } from "../../src/runtime/current.ts";
+
+describe("clock, process and HTTP", () => {
+  test("the runtime names itself after the JavaScript runtime it runs on", async () => {
+    const runtime = await currentRuntime();
+    const expected = "Bun" in globalThis ? "bun" : "deno";
+    assert.equal(runtime.name, expected);
+    assert.equal(await currentRuntime(), runtime, "the runtime is created once");
+  });
+
+  test("sleep resolves after a timer and rejects with the abort reason", async () => {
+    const { clock } = await currentRuntime();
+    const start = clock.monotonicMs();
+    await clock.sleep(5);
+    assert.ok(clock.monotonicMs() >= start);
+    const controller = new AbortController();
+    const sleeping = clock.sleep(60_000, controller.signal);
+    controller.abort(new Error("stop"));
+    await assert.rejects(sleeping, /stop/);
+    let fired = false;
+    const timer = clock.setTimer(1, () => fired = true);
+    timer.cancel();
+    await clock.sleep(10);
+    assert.equal(fired, false);
+    assert.ok(Math.abs(clock.now() - Date.now()) < 60_000);
+  });
+
+  test("runCommand captures output and exit code, caps output, and kills on timeout", async () => {
+    const { process } = await currentRuntime();
+    const ok = await process.runCommand(["sh", "-c", "echo out; echo err >&2; exit 3"], {
+      timeoutMs: 10_000,
+      maxOutputBytes: 1024,
+    });
+    assert.equal(ok.code, 3);
+    assert.equal(ok.timedOut, false);
+    assert.match(ok.output, /out/);
+    assert.match(ok.output, /err/);
+    const capped = await process.runCommand(["sh", "-c", "yes | head -c 100000"], {
+      timeoutMs: 10_000,
+      maxOutputBytes: 10,
+    });
+    assert.equal(capped.output.length, 10);
+    const slow = await process.runCommand(["sleep", "30"], { timeoutMs: 100, maxOutputBytes: 10 });
+    assert.equal(slow.timedOut, true);
+    assert.notEqual(slow.code, 0);
+  });
+
+  test("process facts are available", async () => {
+    const { process } = await currentRuntime();
+    assert.ok(process.pid > 0);
+    assert.ok(Array.isArray(process.args));
+    assert.ok(process.hostname().length > 0);
+    assert.ok(process.cwd().length > 0);
+    assert.equal(process.env("CONSULATE_SURELY_UNSET_VARIABLE"), undefined);
+  });
+
+  test("HTTP serve passes the remote address and shutdown waits for in-flight requests", async () => {
+    const { http } = await currentRuntime();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => release = resolve);
+    let started!: () => void;
+    const requestStarted = new Promise<void>((resolve) => started = resolve);
+    const server = await http.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      handler: async (request, info) => {
+        if (new URL(request.url).pathname === "/slow") {
+          started();
+          await gate;
+        }
+        return Response.json({ remote: info.remoteAddr.hostname });
+      },
+    });
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const quick = await fetch(`${base}/quick`);
+    assert.deepEqual(await quick.json(), { remote: "127.0.0.1" });
+    const slow = fetch(`${base}/slow`);
+    await requestStarted;
+    let shutDown = false;
+    const stopping = server.shutdown().then(() => shutDown = true);
+    release();
+    const response = await slow;
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { remote: "127.0.0.1" });
+    await stopping;
+    assert.equal(shutDown, true);
+  });
+});
