@@ -7,6 +7,7 @@ export NO_COLOR=1
 cd "$(dirname "$0")/.."
 BIN="$PWD/node_modules/.bin"
 LOGS="${TEST_LOG_DIR:-$(mktemp -d)}"
+mkdir -p "$LOGS"
 passed=0
 failed=0
 failures=()
