@@ -10,6 +10,8 @@ import {
   catalogNodesCommand,
   catalogServicesCommand,
 } from "./catalog_commands.ts";
+import { connectEnvoyCommand } from "./connect_envoy_command.ts";
+import { meshGatewayCommand } from "./mesh_gateway_command.ts";
 import { kvDeleteCommand, kvGetCommand, kvPutCommand } from "./kv_commands.ts";
 import { membersCommand } from "./members_command.ts";
 import { servicesDeregisterCommand, servicesRegisterCommand } from "./services_commands.ts";
@@ -24,10 +26,12 @@ export const COMMANDS: readonly Command[] = [
   catalogDatacentersCommand,
   catalogNodesCommand,
   catalogServicesCommand,
+  connectEnvoyCommand,
   kvDeleteCommand,
   kvGetCommand,
   kvPutCommand,
   membersCommand,
+  meshGatewayCommand,
   servicesDeregisterCommand,
   servicesRegisterCommand,
   tlsCaCreateCommand,

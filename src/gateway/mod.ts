@@ -1,12 +1,13 @@
 /**
- * The built-in mesh gateway's decision logic: read the SNI and ALPN from a connection's TLS
- * ClientHello without decrypting it, decide from a route table whether the bytes go to a local
- * server, any local server, or another datacenter's gateway, and count what happened.
+ * The built-in mesh gateway (no Envoy): it reads the SNI and ALPN from each connection's TLS
+ * ClientHello without decrypting it, decides from a route table — kept current from the local
+ * agent's catalog and federation states by blocking queries — whether the bytes go to a local
+ * server, any local server, or another datacenter's gateway, splices them with bounded buffers
+ * and timeouts, registers itself in the catalog, and counts everything per route.
  *
- * This module is pure: it opens no sockets, reads no clock and draws randomness only from the
- * {@linkcode Random} port it is given. It is not the proxy that accepts connections and splices
- * bytes (that is `proxy.ts`, built on these pieces), nor the code that registers the gateway in
- * the catalog.
+ * The decision pieces (`client_hello.ts`, `route_table.ts`, `counters.ts`) are pure; the
+ * proxy, route source, registration and admin listener do I/O only through runtime ports.
+ * TLS is end to end between servers: the gateway never holds a key.
  *
  * @example
  * ```ts
@@ -64,3 +65,59 @@ export {
   MAX_SERVER_NAME_BYTES,
   normalizeServerName,
 } from "./server_name.ts";
+
+// The running gateway, built on the pure pieces above: these open sockets and talk to the agent.
+export {
+  alternativeTarget,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_DRAIN_GRACE_MS,
+  DEFAULT_HELLO_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_PROXY_LIMITS,
+  type GatewayLogger,
+  GatewayProxy,
+  type GatewayProxyOptions,
+  type ProxyLimits,
+  type ProxyRejectReason,
+  type ProxyStats,
+  SILENT_LOGGER,
+} from "./proxy.ts";
+export {
+  backoffMs,
+  CONSUL_SERVICE_NAME,
+  DEFAULT_BLOCKING_WAIT_MS,
+  gatewayEntries,
+  INITIAL_BACKOFF_MS,
+  MAX_BACKOFF_MS,
+  MIN_UNCHANGED_POLL_INTERVAL_MS,
+  RouteSource,
+  RouteSourceError,
+  type RouteSourceOptions,
+  serverEntries,
+} from "./route_source.ts";
+export {
+  buildGatewayRegistration,
+  DEFAULT_DEREGISTER_CRITICAL_AFTER,
+  DEFAULT_GATEWAY_SERVICE_NAME,
+  GATEWAY_CHECK_INTERVAL,
+  GatewayRegistration,
+  type GatewayRegistrationInput,
+  MESH_GATEWAY_KIND,
+  WAN_FEDERATION_META_KEY,
+} from "./registration.ts";
+export {
+  type AdminSources,
+  DEFAULT_ADMIN_BIND,
+  type GatewayStats,
+  handleAdminRequest,
+  type RouteTableSummary,
+  startAdminServer,
+  summarizeRouteTable,
+} from "./admin.ts";
+export {
+  GatewayStartError,
+  type MeshGateway,
+  type MeshGatewayOptions,
+  startMeshGateway,
+} from "./gateway.ts";

@@ -33,7 +33,7 @@ describe("logger", () => {
     log.warn("shown");
     log.error("shown too");
     assert.equal(lines.length, 2);
-    assert.match(lines[0], /\[WARN\]  shown/);
+    assert.match(lines[0], /\[WARN\] {2}shown/);
   });
 
   test("parses level names as Consul does", () => {
