@@ -1,12 +1,14 @@
 /**
  * `Process.runCommand` over `node:child_process`, shared by both adapters: the child's stdout
- * and stderr are gathered in arrival order up to a byte cap, and a deadline kills the child.
+ * and stderr are gathered in arrival order up to a byte cap, and a deadline kills the child's
+ * whole process group (as Consul does), so `sh -c "sleep 60"` cannot outlive its timeout.
  *
  * @module
  */
 
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
+import process from "node:process";
 import type { CommandOutput } from "./ports.ts";
 
 /** Runs `argv` with a time limit; output beyond `maxOutputBytes` is dropped. */
@@ -16,7 +18,11 @@ export function runNodeCommand(
 ): Promise<CommandOutput> {
   if (argv.length === 0) return Promise.reject(new Error("runCommand needs a program to run"));
   return new Promise<CommandOutput>((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    // detached: the child leads a new process group, which the deadline kills as a whole.
+    const child = spawn(argv[0], argv.slice(1), {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     const chunks: Uint8Array[] = [];
     let kept = 0;
     let timedOut = false;
@@ -31,6 +37,7 @@ export function runNodeCommand(
     child.stderr.on("data", collect);
     const timer = setTimeout(() => {
       timedOut = true;
+      killGroup(child.pid);
       child.kill("SIGKILL");
     }, options.timeoutMs);
     child.once("error", (error) => {
@@ -44,6 +51,15 @@ export function runNodeCommand(
       resolve({ code: code ?? 128 + signalNumber, output, timedOut });
     });
   });
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // The group is already gone.
+  }
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {

@@ -88,3 +88,18 @@ describe("clock, process and HTTP", () => {
     assert.equal(shutDown, true);
   });
 });
+
+test("a command's timeout kills its whole process group, grandchildren included", async () => {
+  const runtime = await currentRuntime();
+  const started = performance.now();
+  const result = await runtime.process.runCommand(["sh", "-c", "sleep 30; echo late"], {
+    timeoutMs: 200,
+    maxOutputBytes: 1024,
+  });
+  assert.equal(result.timedOut, true);
+  assert.doesNotMatch(result.output, /late/);
+  assert.ok(
+    performance.now() - started < 10_000,
+    "returned long before the grandchild's sleep ended",
+  );
+});
