@@ -81,6 +81,8 @@ class BoundedPipe {
     this.#finished = true;
     this.#writeEnded = true;
     this.#data.notify();
+    // A write blocked on a full pipe must wake and fail rather than wait forever.
+    this.#space.notify();
     this.#onEnd();
   }
 

@@ -162,3 +162,12 @@ describe("pipeBoth", () => {
     await within(client.closed, 2000, "the client side should be closed");
   });
 });
+
+test("closing a connPair end wakes a write blocked on a full pipe, which then fails", async () => {
+  const [a] = connPair({ capacityBytes: 4 });
+  const writer = a.writable.getWriter();
+  await writer.write(new Uint8Array(4));
+  const blocked = writer.write(new Uint8Array(4));
+  a.close();
+  await assert.rejects(blocked);
+});
