@@ -102,3 +102,67 @@ export {
 
 /** Re-exported so callers of this module name the randomness port without reaching into runtime. */
 export type { Random };
+export {
+  DEFAULT_STREAM_READ_TIMEOUT_MS,
+  MAX_BIND_ATTEMPTS,
+  MAX_PENDING_STREAMS,
+  MAX_QUEUED_PACKETS,
+  MAX_QUEUED_STREAMS,
+  MAX_STREAM_FRAME_BYTES,
+  MAX_UDP_PACKET_BYTES,
+  NetTransport,
+  type NetTransportCounter,
+  NetTransportError,
+  type NetTransportOptions,
+} from "./net_transport.ts";
+export {
+  decodeGossipKey,
+  encodeGossipKey,
+  GOSSIP_KEY_SIZES_BYTES,
+  GossipKeyError,
+  Keyring,
+  KeyringError,
+  type KeyringListing,
+  MAX_KEYRING_KEYS,
+} from "./keyring.ts";
+export {
+  decryptPayload,
+  EncryptedTransport,
+  ENCRYPTION_OVERHEAD_BYTES,
+  ENCRYPTION_VERSION,
+  type EncryptionCounter,
+  encryptPayload,
+  GossipDecryptError,
+  MAX_ENCRYPTED_FRAME_BYTES,
+} from "./encryption.ts";
+export {
+  type ServerInfo,
+  serverInfo,
+  type ServerMemberView,
+  serverTags,
+  ServerTagsError,
+  type ServerTagsOptions,
+  splitWanName,
+  wanName,
+  WanNameError,
+} from "./server_tags.ts";
+export {
+  DEFAULT_LEAVE_TIMEOUT_MS,
+  DEFAULT_SERF_WAN_PORT,
+  MAX_JOIN_ADDRESSES,
+  startWanPool,
+  WanPool,
+} from "./wan_pool.ts";
+export {
+  memberName as wanMemberName,
+  toWanMember,
+  WanJoinError,
+  type WanMember,
+  WanMemberNotFoundError,
+  type WanPoolCounters,
+  WanPoolError,
+  type WanPoolEvent,
+  type WanPoolLog,
+  type WanPoolOptions,
+} from "./wan_pool_types.ts";
+export { JoinAddressError } from "./_join_tracker.ts";
