@@ -9,15 +9,13 @@
  * @module
  */
 import type { RuntimeConfig } from "../config/mod.ts";
-import { Endpoints, type SessionTimers } from "../endpoints/mod.ts";
-import { createApi, LocalChangeFeed, selfMember, type ServerRpc } from "../http/mod.ts";
+import { createApi, LocalChangeFeed, selfMember } from "../http/mod.ts";
 import type { HttpServer, Runtime } from "../runtime/ports.ts";
-import { SessionExpiry } from "../state/mod.ts";
 import { VERSION } from "../version.ts";
 import { RpcCatalogSync } from "./catalog_sync.ts";
 import { CheckManager, createNodeHttpProber } from "./checks/mod.ts";
-import { DurableState } from "./durable_state.ts";
-import { LeaderDuties, nodeTaggedAddresses } from "./leader.ts";
+import { nodeTaggedAddresses } from "./leader.ts";
+import { startServer } from "./server.ts";
 import { AntiEntropy, LocalAgent, LocalState, ServiceReaper } from "./local/mod.ts";
 import type { AgentLog } from "./checks/mod.ts";
 import type { LogFields, Logger } from "./logger.ts";
@@ -51,55 +49,30 @@ export async function startAgent(
   refuseUnsupported(config);
   const address = advertiseAddress(config, logger);
   const nodeId = await loadNodeId(runtime, config.dataDir);
-  const state = await DurableState.open({
-    fs: runtime.fs,
-    dataDir: config.dataDir,
-    logger: logger.named("state"),
+  const self = selfMember({
+    nodeName: config.nodeName,
+    address,
+    serfLanPort: config.ports.serfLan,
+    datacenter: config.datacenter,
+    nodeId,
+    server: config.server,
+    version: VERSION,
+    rpcPort: config.ports.server,
   });
-  const stack: (() => Promise<void> | void)[] = [() => state.close()];
+  const server = await startServer(runtime, {
+    config,
+    logger,
+    self,
+    addresses: { nodeId, lan: address, wan: config.advertiseAddrWan ?? address },
+  });
+  const stack: (() => Promise<void> | void)[] = [() => server.stop()];
   const shutdown = once(async () => {
     logger.info("shutting down");
     for (const stop of stack.reverse()) await stop();
     logger.info("shutdown complete");
   });
   try {
-    const sessionExpiry = new SessionExpiry();
-    const serverAddr = `${address}:${config.ports.server}`;
-    const endpoints = new Endpoints({
-      store: state.store,
-      apply: (command) => state.apply(command) as never,
-      clock: runtime.clock,
-      random: runtime.random,
-      datacenter: config.datacenter,
-      nodeName: config.nodeName,
-      serverAddr,
-      knownLeader: () => true,
-      sessionTtlMinMs: config.sessionTtlMinMs,
-      sessionTimers: sessionTimers(sessionExpiry, runtime),
-    });
-    const leader = new LeaderDuties({
-      store: state.store,
-      apply: (command) => state.apply(command),
-      clock: runtime.clock,
-      logger: logger.named("leader"),
-      sessionExpiry,
-      self: {
-        nodeId,
-        nodeName: config.nodeName,
-        datacenter: config.datacenter,
-        address,
-        wanAddress: config.advertiseAddrWan ?? address,
-        serverPort: config.ports.server,
-        nodeMeta: {},
-      },
-    });
-    await leader.start();
-    stack.push(() => leader.stop());
-    logger.info("cluster leadership acquired", { node: config.nodeName, mode: "single server" });
-
-    const rpc: ServerRpc = {
-      call: (method, args, signal) => endpoints.call(method, args as never, { signal }),
-    };
+    const rpc = server.rpc;
     const agentLog = toAgentLog(logger.named("agent"));
     const local = new LocalState(
       {
@@ -176,16 +149,8 @@ export async function startAgent(
         revision: "",
         buildDate: "",
       },
-      self: selfMember({
-        nodeName: config.nodeName,
-        address,
-        serfLanPort: config.ports.serfLan,
-        datacenter: config.datacenter,
-        nodeId,
-        server: config.server,
-        version: VERSION,
-        rpcPort: config.ports.server,
-      }),
+      self,
+      membership: server.membership,
       leave: () => Promise.resolve(leaveRequested()),
     });
     const servers = await serveHttp(runtime, config, app.fetch, logger);
@@ -258,13 +223,6 @@ async function serveHttp(
     servers.push(server);
   }
   return servers;
-}
-
-function sessionTimers(expiry: SessionExpiry, runtime: Runtime): SessionTimers {
-  return {
-    reset: (id, ttlMs) => expiry.arm(id, ttlMs, runtime.clock.now()),
-    clear: (id) => expiry.remove(id),
-  };
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

@@ -35,6 +35,8 @@ export interface EndpointDeps extends BlockingDeps {
   readonly apply: ApplyFn;
   /** This server's datacenter. */
   readonly datacenter: string;
+  /** The primary datacenter (Consul's `primary_datacenter`); defaults to `datacenter`. */
+  readonly primaryDatacenter?: string;
   /** This server's node name. */
   readonly nodeName: string;
   /** This server's RPC address, "host:port" (`Status.Leader`, `Status.Peers`). */

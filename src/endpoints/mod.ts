@@ -36,6 +36,7 @@ import { catalogEndpoints } from "./catalog.ts";
 import { coordinateEndpoints } from "./coordinate.ts";
 import type { CallContext, EndpointDeps, EndpointHandler } from "./deps.ts";
 import { EndpointError, NO_PATH_TEXT } from "./errors.ts";
+import { federationStateEndpoints } from "./federation_state.ts";
 import { healthEndpoints } from "./health.ts";
 import { kvsEndpoints } from "./kvs.ts";
 import { sessionEndpoints } from "./session.ts";
@@ -99,6 +100,7 @@ export function createEndpointHandlers(deps: EndpointDeps): Map<EndpointMethod, 
     ...sessionEndpoints(deps),
     ...statusEndpoints(deps),
     ...coordinateEndpoints(deps),
+    ...federationStateEndpoints(deps),
   };
   const handlers = new Map<EndpointMethod, EndpointHandler>();
   for (const method of ENDPOINT_METHODS) {

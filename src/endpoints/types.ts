@@ -55,6 +55,10 @@ export const ENDPOINT_METHODS = [
   "Status.Peers",
   "Coordinate.ListNodes",
   "Coordinate.Node",
+  "FederationState.Apply",
+  "FederationState.Get",
+  "FederationState.List",
+  "FederationState.ListMeshGateways",
 ] as const;
 
 /** One endpoint method name. */

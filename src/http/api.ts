@@ -13,6 +13,7 @@ import { KV_ROUTES } from "./kv.ts";
 import { mountRoutes, type Route } from "./router.ts";
 import { SESSION_ROUTES } from "./session.ts";
 import { TXN_ROUTES } from "./txn.ts";
+import { FEDERATION_STATE_ROUTES } from "./federation_states.ts";
 
 /** Every route the API serves. */
 export const API_ROUTES: readonly Route[] = [
@@ -24,6 +25,7 @@ export const API_ROUTES: readonly Route[] = [
   ...TXN_ROUTES,
   ...SESSION_ROUTES,
   ...EVENT_STATUS_ROUTES,
+  ...FEDERATION_STATE_ROUTES,
 ];
 
 /**
