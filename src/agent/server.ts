@@ -11,7 +11,7 @@
  */
 import type { RuntimeConfig } from "../config/mod.ts";
 import { type EndpointDeps, Endpoints, registerEndpoints } from "../endpoints/mod.ts";
-import { serverTags, startWanPool, type WanPool } from "../gossip/mod.ts";
+import { presets, serverTags, startWanPool, type WanPool } from "../gossip/mod.ts";
 import type { AgentMember, Membership, ServerRpc } from "../http/mod.ts";
 import {
   checkServerCertificate,
@@ -249,6 +249,7 @@ async function startWan(
       bootstrapExpect: config.bootstrapExpect,
       useTls,
     }),
+    config: { ...presets.wan, ...config.gossipWan },
     ...(config.encrypt ? { encryptKeys: [config.encrypt] } : {}),
     log: (level, message, fields) => log[level](message, fields as LogFields | undefined),
   });

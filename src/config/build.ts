@@ -13,6 +13,7 @@ import {
   type LogLevel,
   type RuntimeAcl,
   type RuntimeConfig,
+  type RuntimeGossipTuning,
   type RuntimePorts,
   type RuntimeTls,
 } from "./runtime_config.ts";
@@ -89,6 +90,7 @@ export function buildRuntimeConfig(merged: MergedConfig, options: BuildOptions):
     logLevel: logLevel(c.log_level),
     enableScriptChecks: c.enable_script_checks ?? false,
     sessionTtlMinMs: durationMs(c.session_ttl_min),
+    gossipWan: gossipTuning(c.gossip_wan ?? {}),
     configFiles: [...options.configFiles],
     warnings,
   };
@@ -128,6 +130,17 @@ function buildAcl(acl: NonNullable<SourceConfig["acl"]>): RuntimeAcl {
 /** Consul turns every port <= 0 into -1 (disabled). */
 function port(value: number | undefined): number {
   return value === undefined || value <= 0 ? -1 : value;
+}
+
+function gossipTuning(g: NonNullable<SourceConfig["gossip_wan"]>): RuntimeGossipTuning {
+  const tuning: Record<string, number> = {};
+  if (g.gossip_nodes !== undefined) tuning.gossipNodes = g.gossip_nodes;
+  if (g.gossip_interval !== undefined) tuning.gossipIntervalMs = parseDuration(g.gossip_interval);
+  if (g.probe_interval !== undefined) tuning.probeIntervalMs = parseDuration(g.probe_interval);
+  if (g.probe_timeout !== undefined) tuning.probeTimeoutMs = parseDuration(g.probe_timeout);
+  if (g.suspicion_mult !== undefined) tuning.suspicionMult = g.suspicion_mult;
+  if (g.retransmit_mult !== undefined) tuning.retransmitMult = g.retransmit_mult;
+  return tuning;
 }
 
 function durationMs(text: string | undefined): number {

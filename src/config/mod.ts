@@ -35,6 +35,7 @@ export type {
   LogLevel,
   RuntimeAcl,
   RuntimeConfig,
+  RuntimeGossipTuning,
   RuntimePorts,
   RuntimeTls,
   RuntimeTlsFiles,

@@ -47,6 +47,16 @@ export interface RuntimeAcl {
 /** Canonical log levels (`ERROR` in a file is read as `ERR`, as Consul does). */
 export type LogLevel = "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERR";
 
+/** Gossip timings a configuration may override (Consul's `gossip_lan` / `gossip_wan`). */
+export interface RuntimeGossipTuning {
+  readonly gossipNodes?: number;
+  readonly gossipIntervalMs?: number;
+  readonly probeIntervalMs?: number;
+  readonly probeTimeoutMs?: number;
+  readonly suspicionMult?: number;
+  readonly retransmitMult?: number;
+}
+
 /** Everything an agent needs from its configuration. */
 export interface RuntimeConfig {
   /** Started with `-dev`: in-memory, single bootstrapped server. */
@@ -94,6 +104,8 @@ export interface RuntimeConfig {
   readonly logLevel: LogLevel;
   readonly enableScriptChecks: boolean;
   readonly sessionTtlMinMs: number;
+  /** Consul's `gossip_wan` tuning; only the fields set in configuration are present. */
+  readonly gossipWan: RuntimeGossipTuning;
   /** Config files read, in merge order. */
   readonly configFiles: readonly string[];
   /** Deprecations and advice found while loading; the agent logs them. */

@@ -132,6 +132,14 @@ export const SOURCE_SCHEMA = z.strictObject({
   log_level: oneOf(LOG_LEVELS, true),
   enable_script_checks: bool,
   session_ttl_min: duration,
+  gossip_wan: block(z.strictObject({
+    gossip_nodes: int,
+    gossip_interval: duration,
+    probe_interval: duration,
+    probe_timeout: duration,
+    suspicion_mult: int,
+    retransmit_mult: int,
+  })),
 });
 
 /** One source's configuration after schema checking: snake_case keys, all optional. */

@@ -11,6 +11,21 @@ import {
 } from "./_fixtures.ts";
 import { hclError, load, loadError, TEST_HOSTNAME } from "./_load.ts";
 
+describe("loadConfig: gossip_wan", () => {
+  test("gossip_wan timings are read as Consul's and only the set ones are present", async () => {
+    const config = await load({
+      "/c/gossip.hcl": 'gossip_wan { probe_interval = "200ms" suspicion_mult = 3 }\n',
+    }, ["-config-file=/c/gossip.hcl", "-dev"]);
+    assert.deepEqual(config.gossipWan, { probeIntervalMs: 200, suspicionMult: 3 });
+  });
+
+  test("an unknown gossip_wan key is named with a suggestion", async () => {
+    const error = await hclError('gossip_wan { probe_intervl = "1s" }');
+    assert.match(error.message, /probe_intervl/);
+    assert.match(error.message, /probe_interval/);
+  });
+});
+
 describe("loadConfig: files", () => {
   test("a full HCL server config becomes a typed runtime config", async () => {
     const config = await load({ "/etc/consul.d/server.hcl": SERVER_HCL }, [
