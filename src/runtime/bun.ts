@@ -37,6 +37,8 @@ interface BunApi extends BunTcpApi {
     hostname: string;
     port: number;
     development: boolean;
+    /** Seconds a connection may sit idle; 0 disables the limit. */
+    idleTimeout: number;
     tls?: { cert: string; key: string };
     fetch(request: Request, server: BunServer): Response | Promise<Response>;
   }): BunServer;
@@ -69,6 +71,8 @@ function createBunHttp(bun: BunApi): Http {
           hostname: options.hostname,
           port: options.port,
           development: false,
+          // Bun closes connections idle for 10 s by default; blocking queries wait up to 10 min.
+          idleTimeout: 0,
           ...(options.tls ? { tls: { cert: options.tls.certPem, key: options.tls.keyPem } } : {}),
           fetch(request, bunServer) {
             const ip = bunServer.requestIP(request);

@@ -1,5 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { connect } from "node:net";
 import { currentRuntime } from "../../src/runtime/current.ts";
 
 describe("clock, process and HTTP", () => {
@@ -102,4 +103,32 @@ test("a command's timeout kills its whole process group, grandchildren included"
     performance.now() - started < 10_000,
     "returned long before the grandchild's sleep ended",
   );
+});
+
+test("the HTTP server keeps a request open longer than Bun's default 10 s idle timeout", async () => {
+  const runtime = await currentRuntime();
+  const clock = runtime.clock;
+  const server = await runtime.http.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    handler: async () => {
+      await clock.sleep(16_000);
+      return new Response("late but here");
+    },
+  });
+  try {
+    // A raw socket, like many HTTP clients' long polls: no client-side keep-alive traffic.
+    const reply = await new Promise<string>((resolve, reject) => {
+      let text = "";
+      const socket = connect(server.addr.port, "127.0.0.1", () => {
+        socket.write("GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+      });
+      socket.on("data", (chunk) => (text += chunk));
+      socket.on("close", () => resolve(text));
+      socket.on("error", reject);
+    });
+    assert.match(reply, /late but here/);
+  } finally {
+    await server.shutdown();
+  }
 });
