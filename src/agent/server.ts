@@ -31,6 +31,10 @@ import { DurableState } from "./durable_state.ts";
 import { LeaderDuties } from "./leader.ts";
 import type { LogFields, Logger } from "./logger.ts";
 
+/** Consul's serf member status numbers the router cares about. */
+const ALIVE = 1;
+const FAILED = 4;
+
 /** Who this server is on the network. */
 export interface ServerAddresses {
   readonly nodeId: string;
@@ -257,9 +261,21 @@ async function startWan(
   return pool;
 }
 
-/** Makes the router's view of every datacenter match the alive servers in the WAN pool. */
+/**
+ * Makes the router match the WAN pool, as Consul's router does: a datacenter stays known while
+ * any of its servers is alive or failed (requests then get "Remote DC has no server currently
+ * reachable"); it is forgotten once its last server has left (then "No path to datacenter").
+ */
 function syncRouter(router: DcRouter, pool: WanPool, localDc: string): void {
   const byDc = new Map<string, { node: string; addr: { hostname: string; port: number } }[]>();
+  for (const member of pool.members()) {
+    const dc = member.Tags.dc;
+    if (
+      member.Tags.role === "consul" && dc && (member.Status === ALIVE || member.Status === FAILED)
+    ) {
+      if (!byDc.has(dc)) byDc.set(dc, []);
+    }
+  }
   for (const server of pool.servers()) {
     const list = byDc.get(server.dc) ?? [];
     list.push({ node: server.node, addr: server.rpcAddr });

@@ -1,0 +1,174 @@
+/**
+ * Test fixtures for several datacenters on loopback: a shared CA, one server per datacenter
+ * (in-process through startAgent, or as a child process), with fast WAN gossip timings.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunningAgent, startAgent } from "../../src/agent/agent.ts";
+import { createLogger } from "../../src/agent/logger.ts";
+import { loadConfig } from "../../src/config/mod.ts";
+import type { Runtime } from "../../src/runtime/ports.ts";
+import { createCa, createLeafCert } from "../../src/tls/mod.ts";
+import { freePort } from "../e2e/_agent_process.ts";
+
+/** WAN gossip fast enough for tests (Consul's `gossip_wan` keys). */
+export const FAST_GOSSIP_WAN = {
+  probe_interval: "200ms",
+  probe_timeout: "100ms",
+  suspicion_mult: 2,
+  gossip_interval: "50ms",
+  retransmit_mult: 2,
+};
+
+/** One datacenter's server: its config file, ports and (when started in-process) agent. */
+export interface DcServer {
+  readonly dc: string;
+  readonly node: string;
+  readonly configFile: string;
+  readonly httpPort: number;
+  readonly serverPort: number;
+  readonly serfWanPort: number;
+  agent?: RunningAgent;
+  /** `http://127.0.0.1:<port>/v1` */
+  readonly api: string;
+}
+
+/** A temporary directory with a CA, and the servers built in it. */
+export class Federation {
+  readonly dir = mkdtempSync(join(tmpdir(), "consulate-federation-"));
+  readonly servers: DcServer[] = [];
+  #ca: { certPem: string; keyPem: string } | null = null;
+
+  constructor(readonly runtime: Runtime) {}
+
+  /** Writes a server's certificates and config file; `otherCa` issues from an untrusted CA. */
+  async addServer(
+    dc: string,
+    node: string,
+    options: { joinWan?: DcServer; otherCa?: boolean; extra?: Record<string, unknown> } = {},
+  ): Promise<DcServer> {
+    const { clock, random } = this.runtime;
+    this.#ca ??= await createCa({ domain: "consul", clock, random });
+    const ca = options.otherCa ? await createCa({ domain: "consul", clock, random }) : this.#ca;
+    const leaf = await createLeafCert({
+      kind: "server",
+      dc,
+      node,
+      domain: "consul",
+      caCertPem: ca.certPem,
+      caKeyPem: ca.keyPem,
+      clock,
+      random,
+    });
+    const home = join(this.dir, `${dc}-${node}`);
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, "ca.pem"), ca.certPem);
+    writeFileSync(join(home, "cert.pem"), leaf.certPem);
+    writeFileSync(join(home, "key.pem"), leaf.keyPem, { mode: 0o600 });
+    const [httpPort, serverPort, serfWanPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    const config = {
+      datacenter: dc,
+      node_name: node,
+      server: true,
+      bootstrap: true,
+      bind_addr: "127.0.0.1",
+      client_addr: "127.0.0.1",
+      data_dir: join(home, "data"),
+      log_level: "WARN",
+      ports: { http: httpPort, server: serverPort, serf_wan: serfWanPort, dns: -1 },
+      tls: {
+        defaults: {
+          ca_file: join(home, "ca.pem"),
+          cert_file: join(home, "cert.pem"),
+          key_file: join(home, "key.pem"),
+          verify_incoming: true,
+          verify_outgoing: true,
+        },
+        internal_rpc: { verify_server_hostname: true },
+      },
+      gossip_wan: FAST_GOSSIP_WAN,
+      ...(options.joinWan
+        ? {
+          retry_join_wan: [`127.0.0.1:${options.joinWan.serfWanPort}`],
+          retry_interval_wan: "200ms",
+        }
+        : {}),
+      ...options.extra,
+    };
+    const configFile = join(home, "server.json");
+    writeFileSync(configFile, JSON.stringify(config, null, 2));
+    const server: DcServer = {
+      dc,
+      node,
+      configFile,
+      httpPort,
+      serverPort,
+      serfWanPort,
+      api: `http://127.0.0.1:${httpPort}/v1`,
+    };
+    this.servers.push(server);
+    return server;
+  }
+
+  /** Starts a server in this process. */
+  async start(server: DcServer): Promise<RunningAgent> {
+    const config = await loadConfig({
+      fs: this.runtime.fs,
+      args: [`-config-file=${server.configFile}`],
+      hostname: server.node,
+    });
+    const logger = createLogger({
+      level: "WARN",
+      clock: this.runtime.clock,
+      sink: (line) => this.runtime.process.writeStderr(`[${server.dc}] ${line}`),
+    });
+    server.agent = await startAgent(this.runtime, { config, logger });
+    return server.agent;
+  }
+
+  /** Stops every in-process agent and removes the directory. */
+  async close(): Promise<void> {
+    for (const server of this.servers) await server.agent?.shutdown().catch(() => {});
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** GET `url` and parse JSON, failing with the status and body when not 2xx. */
+export async function getJson<T = unknown>(url: string): Promise<{ body: T; headers: Headers }> {
+  const response = await fetch(url);
+  const text = await response.text();
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${text}`);
+  return { body: JSON.parse(text) as T, headers: response.headers };
+}
+
+/** Alive WAN member names as a server reports them. */
+export async function aliveWanMembers(server: DcServer): Promise<string[]> {
+  const { body } = await getJson<{ Name: string; Status: number }[]>(
+    `${server.api}/agent/members?wan=1`,
+  );
+  return body.filter((m) => m.Status === 1).map((m) => m.Name).sort();
+}
+
+/** Polls until `probe` is true; fails after `timeoutMs` with `what` and the last error. */
+export async function eventually(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < deadline) {
+    try {
+      if (await probe()) return;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Timed out waiting for ${what}${last ? ` (last error: ${last})` : ""}`);
+}
