@@ -17,8 +17,7 @@ import { CheckManager, createNodeHttpProber } from "./checks/mod.ts";
 import { nodeTaggedAddresses } from "./leader.ts";
 import { startServer } from "./server.ts";
 import { AntiEntropy, LocalAgent, LocalState, ServiceReaper } from "./local/mod.ts";
-import type { AgentLog } from "./checks/mod.ts";
-import type { LogFields, Logger } from "./logger.ts";
+import { type Logger, toLogFn } from "./logger.ts";
 import { loadNodeId } from "./node_id.ts";
 
 /** A running agent. */
@@ -73,7 +72,7 @@ export async function startAgent(
   });
   try {
     const rpc = server.rpc;
-    const agentLog = toAgentLog(logger.named("agent"));
+    const agentLog = toLogFn(logger.named("agent"));
     const local = new LocalState(
       {
         nodeName: config.nodeName,
@@ -228,9 +227,4 @@ async function serveHttp(
 function once(fn: () => Promise<void>): () => Promise<void> {
   let running: Promise<void> | null = null;
   return () => (running ??= fn());
-}
-
-/** Adapts the structured logger to the check and local-state components' log function. */
-function toAgentLog(logger: Logger): AgentLog {
-  return (level, message, fields) => logger[level](message, fields as LogFields | undefined);
 }

@@ -68,6 +68,18 @@ export function createLogger(options: LoggerOptions): Logger {
   };
 }
 
+/** The `(level, message, fields)` log function many components take instead of a Logger. */
+export type LogFn = (
+  level: "debug" | "info" | "warn" | "error",
+  message: string,
+  fields?: Readonly<Record<string, unknown>>,
+) => void;
+
+/** Adapts a logger to a {@linkcode LogFn}. */
+export function toLogFn(logger: Logger): LogFn {
+  return (level, message, fields) => logger[level](message, fields as LogFields | undefined);
+}
+
 /**
  * Parses a level name as Consul accepts it (case-insensitive; `warning` and `err` too).
  *

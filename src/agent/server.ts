@@ -29,7 +29,7 @@ import { SessionExpiry } from "../state/mod.ts";
 import { VERSION } from "../version.ts";
 import { DurableState } from "./durable_state.ts";
 import { LeaderDuties } from "./leader.ts";
-import type { LogFields, Logger } from "./logger.ts";
+import { type Logger, toLogFn } from "./logger.ts";
 
 /** Consul's serf member status numbers the router cares about. */
 const ALIVE = 1;
@@ -255,7 +255,7 @@ async function startWan(
     }),
     config: { ...presets.wan, ...config.gossipWan },
     ...(config.encrypt ? { encryptKeys: [config.encrypt] } : {}),
-    log: (level, message, fields) => log[level](message, fields as LogFields | undefined),
+    log: toLogFn(log),
   });
   log.info("WAN gossip listening", { address: `${addresses.wan}:${config.ports.serfWan}` });
   return pool;

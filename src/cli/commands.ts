@@ -14,6 +14,7 @@ import { connectEnvoyCommand } from "./connect_envoy_command.ts";
 import { meshGatewayCommand } from "./mesh_gateway_command.ts";
 import { kvDeleteCommand, kvGetCommand, kvPutCommand } from "./kv_commands.ts";
 import { membersCommand } from "./members_command.ts";
+import { forceLeaveCommand, joinCommand } from "./membership_commands.ts";
 import { servicesDeregisterCommand, servicesRegisterCommand } from "./services_commands.ts";
 import { tlsCaCreateCommand } from "./tls_ca_create.ts";
 import { tlsCertCreateCommand } from "./tls_cert_create.ts";
@@ -27,6 +28,8 @@ export const COMMANDS: readonly Command[] = [
   catalogNodesCommand,
   catalogServicesCommand,
   connectEnvoyCommand,
+  forceLeaveCommand,
+  joinCommand,
   kvDeleteCommand,
   kvGetCommand,
   kvPutCommand,
