@@ -84,3 +84,9 @@ export {
 } from "./replication.ts";
 export { backoffMs, FIRST_BACKOFF_MS, MAX_BACKOFF_MS } from "./_retry.ts";
 export type { ApplyLocalFn, CallPrimaryFn, FederationLog, LeaderLoop } from "./types.ts";
+export {
+  GatewayDialError,
+  type GatewayDialErrorKind,
+  MeshGatewayDialer,
+  type MeshGatewayDialerOptions,
+} from "./gateway_dialer.ts";

@@ -166,3 +166,19 @@ export {
   type WanPoolOptions,
 } from "./wan_pool_types.ts";
 export { JoinAddressError } from "./_join_tracker.ts";
+export {
+  GatewayGossipTransport,
+  type GatewayGossipTransportOptions,
+  type GatewayTransportCounter,
+  type GatewayTunnelDialer,
+  GOSSIP_PACKET_MAX_BYTES,
+  GOSSIP_PACKET_MAX_IDLE_MS,
+  GossipPacketTooLargeError,
+  MAX_IDLE_PACKET_CONNS_PER_MEMBER,
+  MAX_INBOUND_PACKET_CONNS,
+  MAX_OUTBOUND_PACKET_CONNS,
+  PACKET_LENGTH_BYTES,
+  PACKET_POOL_REAP_INTERVAL_MS,
+  PACKET_WRITE_TIMEOUT_MS,
+  PacketPoolClosedError,
+} from "./gateway_transport.ts";
