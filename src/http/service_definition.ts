@@ -24,6 +24,8 @@ export const MAX_CHECKS_PER_SERVICE = 64;
 
 const META_KEY_FORMAT = /^[a-zA-Z0-9_-]+$/;
 const RESERVED_META_PREFIX = "consul-";
+/** Reserved keys a mesh gateway may still set (Consul's `allowedConsulMetaKeysForMeshGateway`). */
+const MESH_GATEWAY_CONSUL_META_KEYS: ReadonlySet<string> = new Set(["consul-wan-federation"]);
 
 /** A decoded registration. */
 export interface ServiceRegistration {
@@ -33,13 +35,14 @@ export interface ServiceRegistration {
   readonly token: string;
 }
 
-function metaPairError(key: string, value: string): string | undefined {
+function metaPairError(key: string, value: string, kind: string): string | undefined {
   if (key === "") return "Key cannot be blank";
   if (!META_KEY_FORMAT.test(key)) return "Key contains invalid characters";
   if (key.length > MAX_META_KEY_CHARS) {
     return `Key is too long (limit: ${MAX_META_KEY_CHARS} characters)`;
   }
-  if (key.startsWith(RESERVED_META_PREFIX)) {
+  const allowed = kind === "mesh-gateway" && MESH_GATEWAY_CONSUL_META_KEYS.has(key);
+  if (key.startsWith(RESERVED_META_PREFIX) && !allowed) {
     return `Key prefix '${RESERVED_META_PREFIX}' is reserved for internal use`;
   }
   if (value.length > MAX_META_VALUE_CHARS) {
@@ -49,15 +52,19 @@ function metaPairError(key: string, value: string): string | undefined {
 }
 
 /**
- * Consul's `ValidateServiceMetadata` text for `meta`, or undefined when it is valid.
+ * Consul's `ValidateServiceMetadata` text for `meta` of a service of `kind`, or undefined when
+ * it is valid. Mesh gateways may carry `consul-wan-federation`; other `consul-` keys are reserved.
  */
-export function serviceMetaError(meta: Readonly<Record<string, string>>): string | undefined {
+export function serviceMetaError(
+  meta: Readonly<Record<string, string>>,
+  kind = "",
+): string | undefined {
   const pairs = Object.entries(meta);
   if (pairs.length > MAX_META_PAIRS) {
     return `Service metadata cannot contain more than ${MAX_META_PAIRS} key/value pairs`;
   }
   for (const [key, value] of pairs) {
-    const problem = metaPairError(key, value);
+    const problem = metaPairError(key, value, kind);
     if (problem) return `Couldn't load metadata pair ('${key}', '${value}'): ${problem}`;
   }
   return undefined;
@@ -152,8 +159,8 @@ export function parseServiceDefinition(body: unknown): ServiceRegistration {
   const address = fields.string("Address");
   if (isAnyAddress(address)) throw badRequest("Invalid service address");
   const meta = fields.stringMap("Meta") ?? {};
-  const metaProblem = serviceMetaError(meta);
   const kind = fields.string("Kind");
+  const metaProblem = serviceMetaError(meta, kind);
   const port = fields.int("Port", 0, 65535);
   const proxy = fields.object("Proxy");
   const connect = fields.object("Connect");

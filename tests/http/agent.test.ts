@@ -102,6 +102,10 @@ describe("agent endpoints", () => {
         "Invalid Service Meta: Couldn't load metadata pair ('bad key', 'x'): Key contains invalid characters",
       ],
       [
+        { Name: "a", Meta: { "consul-wan-federation": "1" } },
+        "Invalid Service Meta: Couldn't load metadata pair ('consul-wan-federation', '1'): Key prefix 'consul-' is reserved for internal use",
+      ],
+      [
         { Name: "a", Check: { TTL: "10s", Interval: "5s" } },
         "Invalid check: Interval and TTL cannot both be specified",
       ],
@@ -120,6 +124,19 @@ describe("agent endpoints", () => {
       assert.equal(await text(res), message);
     }
     assert.deepEqual(await agent.getJson("/v1/agent/services"), {});
+  });
+
+  test("a mesh gateway may carry consul-wan-federation meta, as in Consul", async () => {
+    const agent = new TestAgent();
+    const res = await agent.put("/v1/agent/service/register", {
+      Name: "mesh-gateway",
+      Kind: "mesh-gateway",
+      Port: 8443,
+      Meta: { "consul-wan-federation": "1" },
+    });
+    assert.equal(res.status, 200, await text(res));
+    const services = await agent.getJson("/v1/agent/services") as Record<string, { Meta: object }>;
+    assert.deepEqual(services["mesh-gateway"].Meta, { "consul-wan-federation": "1" });
   });
 
   test("service/:id answers 404 for an unknown ID and a content hash for a known one", async () => {
