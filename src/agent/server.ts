@@ -11,7 +11,14 @@
  */
 import type { RuntimeConfig } from "../config/mod.ts";
 import { type EndpointDeps, Endpoints, registerEndpoints } from "../endpoints/mod.ts";
-import { presets, serverTags, startWanPool, type WanPool } from "../gossip/mod.ts";
+import {
+  GatewayGossipTransport,
+  NetTransport,
+  presets,
+  serverTags,
+  startWanPool,
+  type WanPool,
+} from "../gossip/mod.ts";
 import type { AgentMember, Membership, ServerRpc } from "../http/mod.ts";
 import {
   checkServerCertificate,
@@ -28,6 +35,8 @@ import type { Runtime } from "../runtime/ports.ts";
 import { SessionExpiry } from "../state/mod.ts";
 import { VERSION } from "../version.ts";
 import { DurableState } from "./durable_state.ts";
+import { WanFederation } from "./wan_federation.ts";
+import { MeshGatewayDialer } from "../federation/gateway_dialer.ts";
 import { LeaderDuties } from "./leader.ts";
 import { type Logger, toLogFn } from "./logger.ts";
 
@@ -88,9 +97,13 @@ export async function startServer(
     });
     stops.push(() => state.close());
     const tls = await loadTls(runtime, config, logger);
+    const wanfed = config.connect.meshGatewayWanFederationEnabled
+      ? new WanFederation(runtime, { config, state, logger: logger.named("wanfed") })
+      : null;
+    if (wanfed) stops.push(() => wanfed.stop());
     const router = new DcRouter({ localDc: config.datacenter, random: runtime.random });
     const registry = new RpcRegistry();
-    const pool = tls ? createPool(runtime, config, tls) : null;
+    const pool = tls ? createPool(runtime, config, tls, wanfed) : null;
     if (pool) stops.push(() => pool.close());
     const forwarder = pool
       ? new RpcForwarder({
@@ -108,6 +121,7 @@ export async function startServer(
       clock: runtime.clock,
       random: runtime.random,
       datacenter: config.datacenter,
+      primaryDatacenter: config.primaryDatacenter,
       nodeName: config.nodeName,
       serverAddr: `${addresses.lan}:${config.ports.server}`,
       knownLeader: () => true,
@@ -124,16 +138,39 @@ export async function startServer(
     const endpoints = new Endpoints(deps);
     registerEndpoints(registry, deps);
 
-    const rpcListener = tls ? await listenRpc(runtime, config, tls, registry, logger) : null;
+    const wanTunnel = tls && wanfed && config.ports.serfWan >= 0
+      ? new GatewayGossipTransport({
+        inner: await NetTransport.listen({
+          net: runtime.net,
+          clock: runtime.clock,
+          bind: { hostname: config.bindAddr, port: config.ports.serfWan },
+          advertise: { hostname: addresses.wan, port: config.ports.serfWan },
+        }),
+        dialer: meshDialer(runtime, config, tls, wanfed),
+        clock: runtime.clock,
+        datacenter: config.datacenter,
+        log: toLogFn(logger.named("wan")),
+      })
+      : null;
+    if (wanTunnel) stops.push(() => wanTunnel.close());
+    const rpcListener = tls
+      ? await listenRpc(runtime, config, tls, registry, logger, wanTunnel)
+      : null;
     if (rpcListener) stops.push(() => rpcListener.close());
 
-    const wanPool = await startWan(runtime, config, addresses, Boolean(tls), logger);
+    const wanPool = await startWan(runtime, config, addresses, Boolean(tls), logger, wanTunnel);
     if (wanPool) {
       stops.push(() => wanPool.stop());
       stops.push(async () => void (await wanPool.leave().catch(() => false)));
       wanPool.onChange(() => syncRouter(router, wanPool, config.datacenter));
       syncRouter(router, wanPool, config.datacenter);
-      if (config.retryJoinWan.length > 0) {
+      if (wanfed && config.datacenter !== config.primaryDatacenter) {
+        // Star join through the gateways: node "*" asks for any primary server.
+        void wanPool.retryJoin([`*.${config.primaryDatacenter}/192.0.2.2`], {
+          intervalMs: config.retryIntervalWanMs,
+          maxAttempts: config.retryMaxWan,
+        }).catch((error) => logger.named("wan").error(String(error)));
+      } else if (config.retryJoinWan.length > 0) {
         void wanPool.retryJoin([...config.retryJoinWan], {
           intervalMs: config.retryIntervalWanMs,
           maxAttempts: config.retryMaxWan,
@@ -159,13 +196,23 @@ export async function startServer(
     });
     await leader.start();
     stops.push(() => leader.stop());
+    wanfed?.startLeaderLoops({
+      state,
+      hasDatacenter: (dc) => router.knownDatacenters().includes(dc),
+      callPrimary: (method, body, signal) => {
+        const request = { ...body, Datacenter: config.primaryDatacenter };
+        return forwarder
+          ? forwarder.forwardRpc({ method, body: request, signal })
+          : endpoints.call(method as never, request as never, { signal });
+      },
+    });
     logger.info("cluster leadership acquired", { node: config.nodeName, mode: "single server" });
 
     return {
       state,
       endpoints,
       rpc: { call: (method, args, signal) => endpoints.call(method, args as never, { signal }) },
-      membership: wanMembership(wanPool, options.self),
+      membership: wanMembership(wanPool, options.self, wanfed !== null),
       rpcAddr: rpcListener?.addr ?? null,
       wanPool,
       router,
@@ -200,10 +247,32 @@ async function loadTls(
   return material;
 }
 
-function createPool(runtime: Runtime, config: RuntimeConfig, tls: RpcTlsMaterial): ConnPool {
-  return new ConnPool({
-    dialer: new DirectServerDialer(runtime.net, tls, { domain: config.domain }),
-    clock: runtime.clock,
+/** One pooled session per server; through the mesh gateways when WAN federation uses them. */
+function createPool(
+  runtime: Runtime,
+  config: RuntimeConfig,
+  tls: RpcTlsMaterial,
+  wanfed: WanFederation | null,
+): ConnPool {
+  const dialer = wanfed
+    ? meshDialer(runtime, config, tls, wanfed)
+    : new DirectServerDialer(runtime.net, tls, { domain: config.domain });
+  return new ConnPool({ dialer, clock: runtime.clock });
+}
+
+/** Dials other datacenters' servers through the gateway the locator picks. */
+function meshDialer(
+  runtime: Runtime,
+  config: RuntimeConfig,
+  tls: RpcTlsMaterial,
+  wanfed: WanFederation,
+): MeshGatewayDialer {
+  return new MeshGatewayDialer({
+    net: runtime.net,
+    material: tls,
+    domain: config.domain,
+    localDc: config.datacenter,
+    pickGateway: (dc) => wanfed.locator.pickGateway(dc),
   });
 }
 
@@ -213,6 +282,7 @@ async function listenRpc(
   tls: RpcTlsMaterial,
   registry: RpcRegistry,
   logger: Logger,
+  wanTunnel: GatewayGossipTransport | null,
 ): Promise<RpcListener> {
   const listener = await RpcListener.listen({
     net: runtime.net,
@@ -221,6 +291,12 @@ async function listenRpc(
     port: config.ports.server,
     tls,
     registry,
+    ...(wanTunnel
+      ? {
+        gossipPacket: (conn) => wanTunnel.handlePacketConn(conn),
+        gossipStream: (conn) => wanTunnel.handleStreamConn(conn),
+      }
+      : {}),
     logger: logger.named("rpc"),
   });
   logger.named("rpc").info("listening", {
@@ -235,11 +311,13 @@ async function startWan(
   addresses: ServerAddresses,
   useTls: boolean,
   logger: Logger,
+  wanTunnel: GatewayGossipTransport | null,
 ): Promise<WanPool | null> {
   if (config.ports.serfWan < 0) return null;
   const log = logger.named("wan");
   const pool = await startWanPool({
     runtime,
+    ...(wanTunnel ? { transport: wanTunnel } : {}),
     bind: { hostname: config.bindAddr, port: config.ports.serfWan },
     advertise: { hostname: addresses.wan, port: config.ports.serfWan },
     nodeName: config.nodeName,
@@ -287,10 +365,13 @@ function syncRouter(router: DcRouter, pool: WanPool, localDc: string): void {
   for (const [dc, servers] of byDc) router.setServers(dc, servers);
 }
 
-function wanMembership(pool: WanPool | null, self: AgentMember): Membership {
+function wanMembership(pool: WanPool | null, self: AgentMember, viaGateways: boolean): Membership {
   return {
     members: (wan) => (wan ? pool?.members() ?? [] : [self]),
     join: async (address, wan) => {
+      if (wan && viaGateways) {
+        throw new Error("WAN join is disabled when wan federation via mesh gateways is enabled");
+      }
       if (!wan || !pool) {
         throw new Error("Joining LAN members is not supported yet: run one server per datacenter");
       }

@@ -11,6 +11,7 @@ import {
   catalogServicesCommand,
 } from "./catalog_commands.ts";
 import { connectEnvoyCommand } from "./connect_envoy_command.ts";
+import { demoCommand } from "./demo_command.ts";
 import { meshGatewayCommand } from "./mesh_gateway_command.ts";
 import { kvDeleteCommand, kvGetCommand, kvPutCommand } from "./kv_commands.ts";
 import { membersCommand } from "./members_command.ts";
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   catalogNodesCommand,
   catalogServicesCommand,
   connectEnvoyCommand,
+  demoCommand,
   forceLeaveCommand,
   joinCommand,
   kvDeleteCommand,
