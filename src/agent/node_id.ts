@@ -5,6 +5,7 @@
  * @module
  */
 import type { Runtime } from "../runtime/ports.ts";
+import { randomUuid } from "../runtime/random.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -14,7 +15,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * @throws {Error} when the file exists but does not hold a UUID (naming the file).
  */
 export async function loadNodeId(runtime: Runtime, dataDir: string | null): Promise<string> {
-  if (dataDir === null) return randomUuid(runtime);
+  if (dataDir === null) return randomUuid(runtime.random);
   const path = `${dataDir}/node-id`;
   if (await runtime.fs.stat(path)) {
     const text = (await runtime.fs.readTextFile(path)).trim().toLowerCase();
@@ -24,18 +25,7 @@ export async function loadNodeId(runtime: Runtime, dataDir: string | null): Prom
     return text;
   }
   await runtime.fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const id = randomUuid(runtime);
+  const id = randomUuid(runtime.random);
   await runtime.fs.writeFileAtomic(path, id);
   return id;
-}
-
-/** A random (version 4) UUID from the runtime's Random port. */
-export function randomUuid(runtime: Pick<Runtime, "random">): string {
-  const bytes = runtime.random.bytes(16);
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
-    hex.slice(20)
-  }`;
 }

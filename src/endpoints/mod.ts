@@ -67,12 +67,7 @@ export {
 export type { BlockingDeps, BlockingResult } from "./blocking.ts";
 export { compileFilter, filterRows, MAX_FILTER_CHARS, MAX_FILTER_DEPTH } from "./filter.ts";
 export type { RowFilter } from "./filter.ts";
-export {
-  DEFAULT_SESSION_TTL_MIN_MS,
-  randomUuid,
-  SESSION_TTL_MAX_MS,
-  sessionTtlMs,
-} from "./session.ts";
+export { DEFAULT_SESSION_TTL_MIN_MS, SESSION_TTL_MAX_MS, sessionTtlMs } from "./session.ts";
 
 /** Sends requests for another datacenter to `deps.forward`, others to `handler`. */
 function routed(deps: EndpointDeps, method: string, handler: EndpointHandler): EndpointHandler {

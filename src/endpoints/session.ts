@@ -6,8 +6,8 @@
  * @module
  */
 
+import { randomUuid } from "../runtime/random.ts";
 import { formatDurationMs, parseDurationMs } from "../state/mod.ts";
-import type { Random } from "../runtime/ports.ts";
 import { type Args, argsOf, optObj, optStr, optStrList, optUint, requireStr } from "./_args.ts";
 import { runQuery } from "./_query.ts";
 import { FILTER_FIELDS } from "./_shapes.ts";
@@ -24,17 +24,6 @@ export const SESSION_TTL_MAX_MS = 24 * 3_600_000;
 
 /** Most attempts at an unused random session ID before giving up. */
 const MAX_SESSION_ID_ATTEMPTS = 8;
-
-/** A random (version 4) UUID from the Random port. */
-export function randomUuid(random: Random): string {
-  const bytes = random.bytes(16);
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
-    hex.slice(20)
-  }`;
-}
 
 /**
  * The TTL of a session in milliseconds (0 for none), checked as Consul does.

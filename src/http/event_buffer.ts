@@ -4,6 +4,7 @@
  * list's blocking index.
  */
 
+import { randomUuid } from "../runtime/random.ts";
 import type { Random } from "../runtime/ports.ts";
 import { LocalChangeFeed } from "./local_changes.ts";
 
@@ -28,17 +29,6 @@ export interface UserEvent {
 
 /** Consul's `userEventMaxVersion`. */
 const USER_EVENT_VERSION = 1;
-
-/** Formats 16 random bytes as a version 4 UUID. */
-export function randomUuid(random: Random): string {
-  const bytes = random.bytes(16);
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
-    hex.slice(20)
-  }`;
-}
 
 /** Consul's `uuidToUint64`: the UUID's high and low 64 bits XOR-ed. */
 export function uuidToIndex(uuid: string): bigint {

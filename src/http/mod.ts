@@ -32,7 +32,6 @@ export type { AgentIdentity, AgentMember, ApiDeps, Membership, ServerRpc } from 
 export { agentCheckJson, agentServiceJson, selfMember } from "./agent_read.ts";
 export {
   EventBuffer,
-  randomUuid,
   USER_EVENT_BUFFER_SIZE,
   USER_EVENT_SIZE_LIMIT_BYTES,
   type UserEvent,

@@ -86,3 +86,22 @@ function uniformInt(next: () => number, n: number): number {
     if (value < limit) return value % n;
   }
 }
+
+/**
+ * A random (version 4) UUID drawn from `random`: seeded in tests and simulations, from the OS
+ * in production. Node IDs, session IDs and event IDs all come from here.
+ *
+ * @example
+ * ```ts
+ * randomUuid(createSeededRandom(1)); // the same UUID for the same seed
+ * ```
+ */
+export function randomUuid(random: Random): string {
+  const bytes = random.bytes(16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
+    hex.slice(20)
+  }`;
+}

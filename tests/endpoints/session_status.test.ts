@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Endpoints, randomUuid, sessionTtlMs } from "../../src/endpoints/mod.ts";
-import { createSeededRandom } from "../../src/runtime/random.ts";
+import { Endpoints, sessionTtlMs } from "../../src/endpoints/mod.ts";
+import { createSeededRandom, randomUuid } from "../../src/runtime/random.ts";
 import { applyCommand, StateStore } from "../../src/state/mod.ts";
 import { FakeClock } from "./_fake_clock.ts";
 import { Server, track, waitFor } from "./_helpers.ts";
