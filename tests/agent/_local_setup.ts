@@ -1,7 +1,7 @@
 /** Builds a LocalState wired to a fake catalog and clock. */
 
 import { LocalState, type LocalStateConfig } from "../../src/agent/local/mod.ts";
-import { FakeClock, fixedRandom } from "./_fake_clock.ts";
+import { FakeClock, fixedRandom } from "../_support/fake_clock.ts";
 import { FakeCatalog } from "./_fakes.ts";
 
 /** A local state for node "node1" plus the fakes behind it; `triggers` counts sync requests. */

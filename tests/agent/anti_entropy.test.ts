@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { aeScaleFactor, AntiEntropy, type SyncTarget } from "../../src/agent/local/mod.ts";
-import { FakeClock, fixedRandom } from "./_fake_clock.ts";
+import { FakeClock, fixedRandom } from "../_support/fake_clock.ts";
 
 class CountingTarget implements SyncTarget {
   full = 0;
@@ -50,11 +50,11 @@ describe("anti-entropy", () => {
   test("starts with a full sync, then full-syncs every interval plus stagger", async () => {
     const { clock, target, ae } = setup();
     ae.start();
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     assert.equal(target.full, 1);
-    await clock.advance(89_999); // 60 s + 0.5 × 60 s stagger
+    await clock.advanceSettled(89_999); // 60 s + 0.5 × 60 s stagger
     assert.equal(target.full, 1);
-    await clock.advance(1);
+    await clock.advanceSettled(1);
     assert.equal(target.full, 2);
     await ae.stop();
   });
@@ -62,9 +62,9 @@ describe("anti-entropy", () => {
   test("large clusters space full syncs further apart", async () => {
     const { clock, target, ae } = setup(1024); // factor 4: 60 s + 0.5 × 240 s
     ae.start();
-    await clock.advance(179_999);
+    await clock.advanceSettled(179_999);
     assert.equal(target.full, 1);
-    await clock.advance(1);
+    await clock.advanceSettled(1);
     assert.equal(target.full, 2);
     await ae.stop();
   });
@@ -72,17 +72,17 @@ describe("anti-entropy", () => {
   test("changes trigger partial syncs, and triggers during a sync coalesce into one more", async () => {
     const { clock, target, ae } = setup();
     ae.start();
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     target.hold = true;
     ae.triggerSyncChanges();
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     assert.equal(target.changes, 1);
     for (let i = 0; i < 5; i++) ae.triggerSyncChanges();
     target.hold = false;
     target.release!();
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     assert.equal(target.changes, 2, "five triggers while busy caused exactly one more sync");
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     assert.equal(target.changes, 2);
     await ae.stop();
   });
@@ -91,13 +91,13 @@ describe("anti-entropy", () => {
     const { clock, target, ae } = setup();
     target.failFull = 1;
     ae.start();
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     assert.equal(target.full, 1);
     ae.triggerSyncChanges();
-    await clock.advance(22_499); // 15 s + 0.5 × 15 s
+    await clock.advanceSettled(22_499); // 15 s + 0.5 × 15 s
     assert.equal(target.full, 1);
     assert.equal(target.changes, 0, "no partial syncs until a full sync succeeded");
-    await clock.advance(1);
+    await clock.advanceSettled(1);
     assert.equal(target.full, 2);
     await ae.stop();
   });
@@ -105,11 +105,11 @@ describe("anti-entropy", () => {
   test("a full-sync request waits the staggered server-up delay", async () => {
     const { clock, target, ae } = setup();
     ae.start();
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     ae.triggerSyncFull();
-    await clock.advance(1_499); // 0.5 × 3 s
+    await clock.advanceSettled(1_499); // 0.5 × 3 s
     assert.equal(target.full, 1);
-    await clock.advance(1);
+    await clock.advanceSettled(1);
     assert.equal(target.full, 2);
     await ae.stop();
   });
@@ -117,13 +117,13 @@ describe("anti-entropy", () => {
   test("paused syncs resume with a partial sync", async () => {
     const { clock, target, ae } = setup();
     ae.start();
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     ae.pause();
     ae.triggerSyncChanges();
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     assert.equal(target.changes, 0);
     assert.equal(ae.resume(), true);
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     assert.equal(target.changes, 1);
     assert.throws(() => ae.resume(), /without a matching pause/);
     await ae.stop();

@@ -7,7 +7,7 @@ import {
   HttpCheck,
   type HttpCheckOptions,
 } from "../../src/agent/checks/mod.ts";
-import { FakeClock, fixedRandom } from "./_fake_clock.ts";
+import { FakeClock, fixedRandom } from "../_support/fake_clock.ts";
 import { RecordingNotifier } from "./_fakes.ts";
 
 interface Seen {
@@ -123,9 +123,9 @@ describe("HTTP check", () => {
   test("a server that does not answer in time makes the check critical", async () => {
     const { clock, notifier, check } = httpCheck({ url: `${base}/hang`, timeoutMs: 2_000 });
     const probe = check.probe();
-    await clock.advance(1_999);
+    await clock.advanceSettled(1_999);
     assert.equal(notifier.reports.length, 0);
-    await clock.advance(1);
+    await clock.advanceSettled(1);
     await probe;
     assert.equal(notifier.last?.status, "critical");
     assert.equal(notifier.last?.output, `Get "${base}/hang": request timed out after 2000ms`);

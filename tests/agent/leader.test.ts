@@ -7,7 +7,7 @@ import {
 } from "../../src/agent/leader.ts";
 import { createLogger } from "../../src/agent/logger.ts";
 import { applyCommand, type Command, SessionExpiry, StateStore } from "../../src/state/mod.ts";
-import { FakeClock, settle } from "./_fake_clock.ts";
+import { FakeClock, settle } from "../_support/fake_clock.ts";
 
 function setup() {
   const clock = new FakeClock();
@@ -61,9 +61,9 @@ describe("LeaderDuties", () => {
       { type: "session.create", session: { ID: "s-1", Node: "n1", TTL: "10s" } } as Command,
     );
     await settle();
-    await clock.advance(19_000);
+    await clock.advanceSettled(19_000);
     assert.ok(store.sessions.info("s-1").value, "still alive before 2 x TTL");
-    await clock.advance(1_500);
+    await clock.advanceSettled(1_500);
     assert.equal(store.sessions.info("s-1").value, null, "expired after 2 x TTL");
     leader.stop();
   });
@@ -75,11 +75,11 @@ describe("LeaderDuties", () => {
       { type: "session.create", session: { ID: "s-2", Node: "n1", TTL: "10s" } } as Command,
     );
     await settle();
-    await clock.advance(15_000);
+    await clock.advanceSettled(15_000);
     assert.equal(sessionExpiry.renew("s-2", clock.now()), true);
-    await clock.advance(10_000);
+    await clock.advanceSettled(10_000);
     assert.ok(store.sessions.info("s-2").value, "renewal moved the deadline");
-    await clock.advance(11_000);
+    await clock.advanceSettled(11_000);
     assert.equal(store.sessions.info("s-2").value, null);
     leader.stop();
   });
@@ -90,9 +90,9 @@ describe("LeaderDuties", () => {
     await apply({ type: "kv.set", nowMs: clock.now(), op: "set", entry: { Key: "a", Value: "" } });
     await apply({ type: "kv.set", nowMs: clock.now(), op: "delete", entry: { Key: "a" } });
     const reaps = () => applied.filter((c) => c.type === "kv.reapTombstones");
-    await clock.advance(TOMBSTONE_TTL_MS - TOMBSTONE_REAP_INTERVAL_MS);
+    await clock.advanceSettled(TOMBSTONE_TTL_MS - TOMBSTONE_REAP_INTERVAL_MS);
     assert.equal(reaps().length, 0, "nothing is old enough yet");
-    await clock.advance(2 * TOMBSTONE_REAP_INTERVAL_MS);
+    await clock.advanceSettled(2 * TOMBSTONE_REAP_INTERVAL_MS);
     assert.ok(reaps().length >= 1, "a reap was proposed after the TTL");
     leader.stop();
   });

@@ -7,7 +7,7 @@ import {
   type HttpProber,
 } from "../../src/agent/checks/mod.ts";
 import { LocalAgent, ServiceReaper } from "../../src/agent/local/mod.ts";
-import { fixedRandom } from "./_fake_clock.ts";
+import { fixedRandom } from "../_support/fake_clock.ts";
 import { localSetup } from "./_local_setup.ts";
 
 /** A prober that answers every request with `status`, counting requests. */
@@ -48,7 +48,7 @@ describe("local agent", () => {
       source: "remote",
     });
     assert.equal(state.check("service:web")?.Status, "critical");
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     assert.equal(state.check("service:web")?.Status, "passing");
     await state.syncChanges();
     assert.equal(catalog.checks.get("service:web")?.Status, "passing");
@@ -59,10 +59,10 @@ describe("local agent", () => {
     agent.addService(web, [checkDefinition({ http: "http://x/", intervalMs: 100 })], {
       source: "remote",
     });
-    await clock.advance(0);
-    await clock.advance(999);
+    await clock.advanceSettled(0);
+    await clock.advanceSettled(999);
     assert.equal(counter.requests, 1);
-    await clock.advance(1);
+    await clock.advanceSettled(1);
     assert.equal(counter.requests, 2);
     assert.ok(logs.includes("check has interval below minimum"));
   });
@@ -86,7 +86,7 @@ describe("local agent", () => {
     const http = checkDefinition({ http: "http://x/", intervalMs: 10_000 });
     const ttl = checkDefinition({ ttlMs: 30_000 });
     agent.addService(web, [http, ttl], { source: "remote" });
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     assert.equal(state.check("service:web:1")?.Status, "passing");
     agent.addService(web, [checkDefinition({ ...http, id: "service:web:1" })], {
       source: "remote",
@@ -102,7 +102,7 @@ describe("local agent", () => {
     const http = checkDefinition({ http: "http://x/", intervalMs: 10_000 });
     const ttl = checkDefinition({ ttlMs: 30_000 });
     agent.addService(web, [http, ttl], { source: "remote" });
-    await clock.advance(0);
+    await clock.advanceSettled(0);
     agent.addService(web, [checkDefinition({ ...http, id: "service:web:1" })], {
       source: "remote",
     });
@@ -166,9 +166,9 @@ describe("local agent", () => {
       removeService: (id) => agent.removeService(id),
     });
     reaper.start();
-    await clock.advance(90_000); // reaper passes at 30 s, 60 s, 90 s: not yet over 90 s
+    await clock.advanceSettled(90_000); // reaper passes at 30 s, 60 s, 90 s: not yet over 90 s
     assert.ok(state.service("web"));
-    await clock.advance(30_000);
+    await clock.advanceSettled(30_000);
     assert.equal(state.service("web"), undefined);
     await state.syncChanges();
     assert.equal(catalog.services.has("web"), false);
@@ -189,9 +189,9 @@ describe("local agent", () => {
       criticalChecks: () => state.criticalChecks(),
       removeService: (id) => agent.removeService(id),
     });
-    await clock.advance(30_000);
+    await clock.advanceSettled(30_000);
     assert.deepEqual(reaper.reapOnce(), []);
-    await clock.advance(31_000);
+    await clock.advanceSettled(31_000);
     assert.deepEqual(reaper.reapOnce(), ["web"]);
   });
 });

@@ -61,7 +61,7 @@ describe("local state sync", () => {
     await state.syncChanges();
     assert.equal(catalog.calls.length, before + 1, "output-only change deferred");
     assert.equal(state.check("service:web")?.Output, "ok 2", "kept locally meanwhile");
-    await clock.advance(30_000); // half the interval + zero stagger
+    await clock.advanceSettled(30_000); // half the interval + zero stagger
     await state.syncChanges();
     assert.deepEqual(catalog.summary(before + 1), ["registerCheck:service:web"]);
     assert.equal(catalog.checks.get("service:web")?.Output, "ok 2");

@@ -1,7 +1,7 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ScriptCheck } from "../../src/agent/checks/mod.ts";
-import { FakeClock, fixedRandom } from "./_fake_clock.ts";
+import { FakeClock, fixedRandom } from "../_support/fake_clock.ts";
 import { RecordingNotifier } from "./_fakes.ts";
 import { type RunnerPorts, runnerPorts } from "./_ports.ts";
 

@@ -2,7 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import { splitHostPort, TcpCheck } from "../../src/agent/checks/mod.ts";
-import { FakeClock, fixedRandom } from "./_fake_clock.ts";
+import { FakeClock, fixedRandom } from "../_support/fake_clock.ts";
 import { RecordingNotifier } from "./_fakes.ts";
 import { type RunnerPorts, runnerPorts } from "./_ports.ts";
 
@@ -62,9 +62,9 @@ describe("TCP check", () => {
     const { clock, notifier, check } = tcpCheck(`127.0.0.1:${port}`);
     check.start();
     assert.deepEqual(clock.pendingDelays(), [5_000], "stagger is random × interval");
-    await clock.advance(5_000);
+    await clock.advanceSettled(5_000);
     await notifier.waitForReports(1);
-    await clock.advance(10_000);
+    await clock.advanceSettled(10_000);
     await notifier.waitForReports(2);
     check.stop();
     assert.deepEqual(clock.pendingDelays(), []);

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { TtlCheck } from "../../src/agent/checks/mod.ts";
-import { FakeClock } from "./_fake_clock.ts";
+import { FakeClock } from "../_support/fake_clock.ts";
 import { RecordingNotifier } from "./_fakes.ts";
 
 function ttlCheck(ttlMs = 10_000, outputMaxBytes?: number) {
@@ -15,19 +15,19 @@ function ttlCheck(ttlMs = 10_000, outputMaxBytes?: number) {
 describe("TTL check", () => {
   test("goes critical with 'TTL expired' when not updated within the TTL", async () => {
     const { clock, notifier } = ttlCheck();
-    await clock.advance(9_999);
+    await clock.advanceSettled(9_999);
     assert.equal(notifier.reports.length, 0);
-    await clock.advance(1);
+    await clock.advanceSettled(1);
     assert.deepEqual(notifier.last, { checkId: "ttl", status: "critical", output: "TTL expired" });
   });
 
   test("each update renews the TTL and the last output is kept in the expiry text", async () => {
     const { clock, notifier, check } = ttlCheck();
-    await clock.advance(8_000);
+    await clock.advanceSettled(8_000);
     check.setStatus("passing", "all good");
-    await clock.advance(8_000);
+    await clock.advanceSettled(8_000);
     assert.equal(notifier.last?.status, "passing", "renewed, so not expired 16 s after start");
-    await clock.advance(2_000);
+    await clock.advanceSettled(2_000);
     assert.deepEqual(notifier.last, {
       checkId: "ttl",
       status: "critical",
@@ -45,7 +45,7 @@ describe("TTL check", () => {
   test("a stopped TTL check never expires", async () => {
     const { clock, notifier, check } = ttlCheck();
     check.stop();
-    await clock.advance(60_000);
+    await clock.advanceSettled(60_000);
     assert.equal(notifier.reports.length, 0);
   });
 });

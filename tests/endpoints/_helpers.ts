@@ -10,7 +10,7 @@ import type { EndpointDeps, SessionTimers } from "../../src/endpoints/mod.ts";
 import { RpcRegistry } from "../../src/rpc/endpoints.ts";
 import { createSeededRandom } from "../../src/runtime/random.ts";
 import { applyCommand, type Command, StateStore } from "../../src/state/mod.ts";
-import { FakeClock } from "./_fake_clock.ts";
+import { FakeClock } from "../_support/fake_clock.ts";
 
 /** Most microtask turns `settle` and `waitFor` give a condition before failing. */
 const MAX_MICROTASK_TURNS = 200;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Endpoints, sessionTtlMs } from "../../src/endpoints/mod.ts";
 import { createSeededRandom, randomUuid } from "../../src/runtime/random.ts";
 import { applyCommand, StateStore } from "../../src/state/mod.ts";
-import { FakeClock } from "./_fake_clock.ts";
+import { FakeClock } from "../_support/fake_clock.ts";
 import { Server, track, waitFor } from "./_helpers.ts";
 
 describe("Session endpoints", () => {

@@ -6,10 +6,12 @@
  * @module
  */
 
+import { FakeClock, settle } from "../_support/fake_clock.ts";
+export { FakeClock, settle };
 import { Endpoints } from "../../src/endpoints/mod.ts";
 import type { EndpointDeps } from "../../src/endpoints/mod.ts";
 import type { CallPrimaryFn } from "../../src/federation/mod.ts";
-import type { Clock, Random, Timer } from "../../src/runtime/ports.ts";
+import type { Random } from "../../src/runtime/ports.ts";
 import { createSeededRandom } from "../../src/runtime/random.ts";
 import {
   applyCommand,
@@ -19,14 +21,6 @@ import {
   StateStore,
 } from "../../src/state/mod.ts";
 
-/** Microtask turns `settle` gives pending promise chains. */
-const SETTLE_TURNS = 500;
-
-/** Lets pending promise callbacks run (no timers involved). */
-export async function settle(): Promise<void> {
-  for (let turn = 0; turn < SETTLE_TURNS; turn++) await Promise.resolve();
-}
-
 /** Waits (in microtask turns) until `condition()` holds; fails naming `what` otherwise. */
 export async function waitFor(condition: () => boolean, what: string): Promise<void> {
   for (let round = 0; round < 20; round++) {
@@ -34,69 +28,6 @@ export async function waitFor(condition: () => boolean, what: string): Promise<v
     await settle();
   }
   throw new Error(`Timed out waiting for ${what}`);
-}
-
-interface ManualTimer {
-  readonly dueMs: number;
-  readonly fn: () => void;
-  cancelled: boolean;
-}
-
-/** A clock that moves only when the test says so. */
-export class ManualClock implements Clock {
-  #nowMs = 1_700_000_000_000;
-  #timers: ManualTimer[] = [];
-
-  now(): number {
-    return this.#nowMs;
-  }
-
-  monotonicMs(): number {
-    return this.#nowMs;
-  }
-
-  /** Timers scheduled and neither fired nor cancelled. */
-  get pendingTimers(): number {
-    return this.#timers.filter((timer) => !timer.cancelled).length;
-  }
-
-  setTimer(ms: number, fn: () => void): Timer {
-    const timer: ManualTimer = { dueMs: this.#nowMs + Math.max(0, ms), fn, cancelled: false };
-    this.#timers.push(timer);
-    return { cancel: () => timer.cancelled = true };
-  }
-
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const timer = this.setTimer(ms, resolve);
-      signal?.addEventListener("abort", () => {
-        timer.cancel();
-        reject(signal.reason);
-      }, { once: true });
-    });
-  }
-
-  /**
-   * Moves time forward by `ms`, firing due timers earliest first and letting the code they
-   * wake run (and schedule more timers) before the next one fires.
-   */
-  async advance(ms: number): Promise<void> {
-    const target = this.#nowMs + ms;
-    for (;;) {
-      await settle();
-      this.#timers = this.#timers.filter((timer) => !timer.cancelled);
-      const next = this.#timers
-        .filter((timer) => timer.dueMs <= target)
-        .sort((a, b) => a.dueMs - b.dueMs)[0];
-      if (next === undefined) break;
-      this.#nowMs = Math.max(this.#nowMs, next.dueMs);
-      next.cancelled = true;
-      next.fn();
-    }
-    this.#nowMs = target;
-    await settle();
-  }
 }
 
 /** How a test mesh gateway is registered. */
@@ -114,7 +45,7 @@ export interface GatewaySpec {
 
 /** Several datacenters in one process. */
 export class World {
-  readonly clock = new ManualClock();
+  readonly clock = new FakeClock();
   readonly random: Random = createSeededRandom(11);
   readonly dcs = new Map<string, TestDc>();
   /** Datacenters no call can reach (a cut WAN link). */

@@ -82,20 +82,20 @@ describe("federation state anti-entropy", () => {
     const stop = new AbortController();
     const running = ae.run(stop.signal);
     await waitFor(() => ae.syncCount === 1, "the first sync");
-    await world.clock.advance(60_000);
+    await world.clock.advanceSettled(60_000);
     assert.equal(ae.syncCount, 1, "nothing changed");
 
     const status = () =>
       (dc1.store.federationStates.get("dc1").value!.MeshGateways[0] as any).Checks[0].Status;
     await dc1.setGatewayStatus("gw1", "critical");
-    await world.clock.advance(0);
+    await world.clock.advanceSettled(0);
     assert.equal(ae.syncCount, 2, "the last sync was long ago: written at once");
     assert.equal(status(), "critical");
 
     await dc1.registerGateway({ node: "gw2", address: "10.0.1.2" });
-    await world.clock.advance(4_000);
+    await world.clock.advanceSettled(4_000);
     assert.equal(ae.syncCount, 2, "held back by the sync interval");
-    await world.clock.advance(1_000);
+    await world.clock.advanceSettled(1_000);
     assert.equal(ae.syncCount, 3);
     assert.deepEqual(gatewayNodes(dc1, "dc1"), ["gw1", "gw2"]);
     stop.abort();
@@ -110,11 +110,11 @@ describe("federation state anti-entropy", () => {
     const stop = new AbortController();
     const running = ae.run(stop.signal);
     await waitFor(() => ae.syncCount === 1, "the first sync");
-    await world.clock.advance(5_000); // the round woken by our own write runs and skips
+    await world.clock.advanceSettled(5_000); // the round woken by our own write runs and skips
     await dc1.setGatewayStatus("gw1", "warning");
-    await world.clock.advance(4_900);
+    await world.clock.advanceSettled(4_900);
     assert.equal(ae.syncCount, 1, "held back by the 5 s spacing");
-    await world.clock.advance(200);
+    await world.clock.advanceSettled(200);
     assert.equal(ae.syncCount, 2);
     stop.abort();
     await running;
@@ -137,7 +137,7 @@ describe("federation state anti-entropy", () => {
         node: { Node: `web-${i}`, Address: `10.0.9.${i}` },
       });
       assert.ok(result.ok);
-      await world.clock.advance(6_000);
+      await world.clock.advanceSettled(6_000);
     }
     assert.equal(upserts(dc1), before);
     assert.equal(ae.syncCount, 1);
@@ -160,12 +160,12 @@ describe("federation state anti-entropy", () => {
     const ae = antiEntropyIn(dc2, log);
     const stop = new AbortController();
     const running = ae.run(stop.signal);
-    await world.clock.advance(1_000 + 2_000 + 4_000 - 1);
+    await world.clock.advanceSettled(1_000 + 2_000 + 4_000 - 1);
     const errors = log.filter(([level]) => level === "error");
     assert.deepEqual(errors.map(([, , fields]) => fields?.retry_in_ms), [1_000, 2_000, 4_000]);
     assert.match(String(errors[0][2]?.error), /Remote DC has no server currently reachable/);
     world.unreachable.delete("dc1");
-    await world.clock.advance(8_000);
+    await world.clock.advanceSettled(8_000);
     assert.equal(ae.syncCount, 1);
     assert.deepEqual(gatewayNodes(dc1, "dc2"), ["gw5"]);
     stop.abort();

@@ -57,7 +57,7 @@ describe("three datacenters federating in one process", () => {
     });
     assert.equal(l2.pickGateway("dc1"), "198.18.1.1:443", "bootstrap through the fallback");
 
-    await world.clock.advance(10_000);
+    await world.clock.advanceSettled(10_000);
     for (const dc of [dc1, dc2, dc3]) {
       await waitFor(
         () => ["dc1", "dc2", "dc3"].every((of) => gatewayNames(dc, of).length === 1),
@@ -75,7 +75,7 @@ describe("three datacenters federating in one process", () => {
 
     // A gateway added in dc2 reaches dc3 through dc1.
     await dc2.registerGateway({ node: "gw2b", address: "10.0.0.6", wan: "198.18.2.2:443" });
-    await world.clock.advance(10_000);
+    await world.clock.advanceSettled(10_000);
     await waitFor(() => gatewayNames(dc3, "dc2").length === 2, "dc3 to see dc2's new gateway");
     assert.deepEqual(gatewayNames(dc3, "dc2"), ["gw2", "gw2b"]);
 
@@ -83,13 +83,13 @@ describe("three datacenters federating in one process", () => {
     // the replicated ones (gw1b still arrives on the long poll already open) and the fallback.
     world.unreachable.add("dc1");
     await dc1.registerGateway({ node: "gw1b", address: "10.0.0.7", wan: "198.18.1.2:443" });
-    await world.clock.advance(1_000 + 2_000 + 4_000);
+    await world.clock.advanceSettled(1_000 + 2_000 + 4_000);
     assert.equal(l2.dialPrimaryThroughLocalGateway(), false);
     assert.deepEqual(l2.listGateways(true), ["198.18.1.1:443", "198.18.1.1:443", "198.18.1.2:443"]);
     world.unreachable.delete("dc1");
     // The next round is a long poll: it reports success when it answers, at the latest when
     // the blocking query times out (5 min plus jitter) with nothing new.
-    await world.clock.advance(6 * 60_000);
+    await world.clock.advanceSettled(6 * 60_000);
     await waitFor(() => l2.dialPrimaryThroughLocalGateway(), "dc2 to dial through dc2's gateways");
     assert.deepEqual(l2.listGateways(true), ["10.0.0.5:8443", "10.0.0.6:8443"]);
 

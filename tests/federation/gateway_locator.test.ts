@@ -8,7 +8,7 @@ import {
   LOCAL_REPLICATION_FAILURES_BEFORE_DIALING_DIRECTLY,
 } from "../../src/federation/mod.ts";
 import { createSeededRandom } from "../../src/runtime/random.ts";
-import { gatewayDoc, ManualClock, settle, waitFor, World } from "./_harness.ts";
+import { FakeClock, gatewayDoc, settle, waitFor, World } from "./_harness.ts";
 
 type LogLine = [string, string, Record<string, unknown> | undefined];
 
@@ -200,7 +200,7 @@ describe("GatewayLocator (Consul's TestGatewayLocator scenarios)", () => {
     await seed(world, "dc1");
     const locator = new GatewayLocator({
       store: world.dcs.get("dc1")!.store,
-      clock: new ManualClock(),
+      clock: new FakeClock(),
       random: createSeededRandom(3),
       datacenter: "dc1",
       primaryDatacenter: "dc1",
@@ -237,7 +237,7 @@ describe("GatewayLocator.run", () => {
     assert.deepEqual(line?.[2], { primary: ["198.18.1.1:443"], local: [] });
 
     await dc2.putState("dc2", [gatewayDoc({ node: "gw5", address: "10.0.2.1" })]);
-    await world.clock.advance(5_000);
+    await world.clock.advanceSettled(5_000);
     await waitFor(() => locator.pickGateway("dc1") === "10.0.2.1:8443", "local gateway in use");
     stop.abort();
     await running;
@@ -258,10 +258,10 @@ describe("GatewayLocator.run", () => {
     });
     const stop = new AbortController();
     const running = locator.run(stop.signal);
-    await world.clock.advance(30_000);
+    await world.clock.advanceSettled(30_000);
     assert.deepEqual(locator.listGateways(false), []);
     ready = true;
-    await world.clock.advance(5_000);
+    await world.clock.advanceSettled(5_000);
     assert.deepEqual(locator.listGateways(false), SECONDARY_LAN);
     stop.abort();
     await running;

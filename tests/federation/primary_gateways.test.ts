@@ -70,13 +70,13 @@ describe("primary_gateways refresh", () => {
       log: (level, message, fields) => log.push([level, message, fields]),
       resolve: () => Promise.resolve(++attempts < 3 ? [] : ["198.18.1.1:8443"]),
     });
-    await world.clock.advance(4_999);
+    await world.clock.advanceSettled(4_999);
     assert.equal(attempts, 1);
     const failure = log.find(([, message]) =>
       message === "Refreshing mesh gateways failed, will retry"
     );
     assert.equal(failure?.[2]?.error, NO_MESH_GATEWAYS_TEXT);
-    await world.clock.advance(5_001);
+    await world.clock.advanceSettled(5_001);
     assert.equal(attempts, 3);
     assert.equal(await refreshed, true);
     assert.deepEqual(locator.primaryGatewayFallbackAddresses(), ["198.18.1.1:8443"]);
@@ -94,14 +94,14 @@ describe("primary_gateways refresh", () => {
         return Promise.reject(new Error("discovery unavailable"));
       },
     });
-    await world.clock.advance(30_000);
+    await world.clock.advanceSettled(30_000);
     assert.equal(attempts, 2);
     await dc2.putState("dc1", [
       gatewayDoc({ node: "gw1", address: "10.0.1.1", wan: "198.18.1.1:443" }),
     ]);
     locator.refreshFromStore();
     assert.equal(await refreshed, false);
-    await world.clock.advance(120_000);
+    await world.clock.advanceSettled(120_000);
     assert.equal(attempts, 2, "no attempts after the primary's gateways arrived");
   });
 
@@ -114,7 +114,7 @@ describe("primary_gateways refresh", () => {
       clock: world.clock,
       signal: stop.signal,
     }).finally(() => settled = true);
-    await world.clock.advance(0);
+    await world.clock.advanceSettled(0);
     stop.abort();
     await waitFor(() => settled, "the refresh to stop");
     assert.equal(await refreshed, false);

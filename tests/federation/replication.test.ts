@@ -74,14 +74,14 @@ describe("federation state replication", () => {
     );
 
     await dc1.apply({ type: "federationState.delete", datacenter: "dc3" });
-    await world.clock.advance(1_000);
+    await world.clock.advanceSettled(1_000);
     await waitFor(() => dc2.stateNames().join() === "dc1,dc2", "the delete to replicate");
 
     await dc1.putState("dc2", [
       gatewayDoc({ node: "gw5", address: "10.0.2.1" }),
       gatewayDoc({ node: "gw6", address: "10.0.2.2" }),
     ]);
-    await world.clock.advance(1_000);
+    await world.clock.advanceSettled(1_000);
     await waitFor(() => sameAsPrimary(dc1, dc2), "the update to replicate");
     assert.equal(replicator.lastRemoteIndex, dc1.store.tableIndex("federation-states"));
     stop.abort();
@@ -101,7 +101,7 @@ describe("federation state replication", () => {
     const writes = () => dc2.applied.length;
     const before = writes();
     await dc1.putState("dc2", [gatewayDoc({ node: "gw5", address: "10.0.2.1" })]);
-    await world.clock.advance(1_000);
+    await world.clock.advanceSettled(1_000);
     await waitFor(() => sameAsPrimary(dc1, dc2), "the update");
     assert.equal(writes(), before + 1, "only dc2's record was written");
     stop.abort();
@@ -130,11 +130,11 @@ describe("federation state replication", () => {
     const replicator = replicatorIn(dc2, { locator, log });
     const stop = new AbortController();
     const running = replicator.run(stop.signal);
-    await world.clock.advance(0);
+    await world.clock.advanceSettled(0);
     assert.equal(locator.dialPrimaryThroughLocalGateway(), true, "one failure");
-    await world.clock.advance(1_000);
+    await world.clock.advanceSettled(1_000);
     assert.equal(locator.dialPrimaryThroughLocalGateway(), true, "two failures");
-    await world.clock.advance(2_000);
+    await world.clock.advanceSettled(2_000);
     assert.equal(locator.dialPrimaryThroughLocalGateway(), false, "three failures");
     assert.deepEqual(
       locator.listGateways(true),
@@ -147,7 +147,7 @@ describe("federation state replication", () => {
     );
 
     world.unreachable.delete("dc1");
-    await world.clock.advance(4_000);
+    await world.clock.advanceSettled(4_000);
     assert.equal(locator.dialPrimaryThroughLocalGateway(), true);
     assert.deepEqual(locator.listGateways(true), ["10.0.2.1:8443"]);
     stop.abort();
@@ -222,9 +222,9 @@ describe("federation state pruning", () => {
     const stop = new AbortController();
     const running = pruner.run(stop.signal);
     known.delete("dc3");
-    await world.clock.advance(FEDERATION_STATE_PRUNE_INTERVAL_MS - 1);
+    await world.clock.advanceSettled(FEDERATION_STATE_PRUNE_INTERVAL_MS - 1);
     assert.deepEqual(dc1.stateNames(), ["dc1", "dc2", "dc3"], "not before the interval");
-    await world.clock.advance(1);
+    await world.clock.advanceSettled(1);
     assert.deepEqual(dc1.stateNames(), ["dc1", "dc2"]);
     assert.deepEqual(log.at(-1), ["info", "pruning stale federation state", { datacenter: "dc3" }]);
     stop.abort();
@@ -247,7 +247,7 @@ describe("federation state pruning", () => {
       hasDatacenter: (dc) => dc !== "dc3",
     });
     assert.deepEqual(await pruner.pruneOnce(), ["dc3"]);
-    await world.clock.advance(1_000);
+    await world.clock.advanceSettled(1_000);
     await waitFor(() => dc2.stateNames().join() === "dc1,dc2", "the prune to replicate");
     stop.abort();
     await running;

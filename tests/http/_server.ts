@@ -14,7 +14,7 @@ import type { Clock } from "../../src/runtime/ports.ts";
 import { createSeededRandom } from "../../src/runtime/random.ts";
 import { applyCommand, type Command, StateStore } from "../../src/state/mod.ts";
 import { RpcCatalogSync } from "../../src/agent/catalog_sync.ts";
-import { FakeClock } from "./_fake_clock.ts";
+import { FakeClock } from "../_support/fake_clock.ts";
 
 /** The agent's node name in every test. */
 export const NODE = "node1";

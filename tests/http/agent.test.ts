@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { FakeClock } from "./_fake_clock.ts";
+import type { FakeClock } from "../_support/fake_clock.ts";
 import { settle, TestAgent } from "./_server.ts";
 
 const WEB = {

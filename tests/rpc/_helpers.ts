@@ -3,7 +3,7 @@ import type { Conn } from "../../src/runtime/ports.ts";
 import { type Frame, FrameDecoder } from "../../src/rpc/yamux_frame.ts";
 import { YamuxSession } from "../../src/rpc/yamux_session.ts";
 import type { YamuxSessionOptions } from "../../src/rpc/yamux_config.ts";
-import { FakeClock } from "./_fake_clock.ts";
+import { FakeClock } from "../_support/fake_clock.ts";
 
 /** Maximum event-loop turns a `waitFor` gives a condition before failing the test. */
 const MAX_WAIT_TURNS = 2000;

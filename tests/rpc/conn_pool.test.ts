@@ -14,7 +14,7 @@ import {
 import { RpcRegistry, serveStream } from "../../src/rpc/endpoints.ts";
 import { YamuxSession } from "../../src/rpc/yamux_session.ts";
 import type { RpcListener } from "../../src/rpc/rpc_listener.ts";
-import { FakeClock } from "./_fake_clock.ts";
+import { FakeClock } from "../_support/fake_clock.ts";
 import { waitFor } from "./_helpers.ts";
 import { issueTestPki, type TestPki } from "./_pki.ts";
 import {
