@@ -188,6 +188,8 @@ export class BunSocketState {
 function handlers(onOpen: (state: BunSocketState) => void): BunSocketHandlers {
   return {
     open(socket) {
+      // Both ends of every connection without Nagle: small RPC replies must not wait for ACKs.
+      socket.setNoDelay?.(true);
       socket.data = new BunSocketState(socket);
       onOpen(socket.data);
     },
@@ -256,7 +258,6 @@ export async function dialBunTcp(bun: BunTcpApi, options: DialOptions): Promise<
   });
   try {
     const socket = await Promise.race([attempt, deadline]);
-    socket.setNoDelay?.(true);
     if (!socket.data) throw new Error("the socket opened without state");
     return socket.data.conn;
   } catch (error) {
