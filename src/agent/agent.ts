@@ -127,6 +127,7 @@ export async function startAgent(
     reaper.start();
     stack.push(() => reaper.stop());
 
+    const stopping = new AbortController();
     let leaveRequested: () => void = () => {};
     const leaveSignal = new Promise<void>((resolve) => (leaveRequested = resolve));
     const app = createApi({
@@ -136,6 +137,7 @@ export async function startAgent(
       clock: runtime.clock,
       random: runtime.random,
       devMode: config.devMode,
+      stopping: stopping.signal,
       localChanges,
       log: agentLog,
       identity: {
@@ -153,7 +155,11 @@ export async function startAgent(
       leave: () => Promise.resolve(leaveRequested()),
     });
     const servers = await serveHttp(runtime, config, app.fetch, logger);
-    stack.push(() => Promise.all(servers.map((server) => server.shutdown())).then(() => {}));
+    stack.push(async () => {
+      // End blocking queries first (gateways long-poll for minutes), then wait for the rest.
+      stopping.abort(new Error("The agent is shutting down"));
+      await Promise.all(servers.map((server) => server.shutdown()));
+    });
     const stopped = leaveSignal.then(() => shutdown());
     logger.info("Consulate agent running!", {
       version: VERSION,

@@ -202,7 +202,7 @@ async function agentService(ctx: HandlerContext) {
       ctx.headers.set("X-Consul-ContentHash", current);
       return { ...reply, ContentHash: current };
     }
-    const outcome = await feed.wait(ctx.deps.clock, remainingMs, ctx.req.signal);
+    const outcome = await feed.wait(ctx.deps.clock, remainingMs, ctx.signal);
     if (outcome === "aborted") throw new Error("The request was canceled before it completed");
   }
 }

@@ -13,20 +13,50 @@ import type { ApiDeps } from "./deps.ts";
 import type { EventBuffer } from "./event_buffer.ts";
 import { parseDc, type ParsedQuery, parseQuery, parseToken } from "./query.ts";
 import type { ApiRequest } from "./request.ts";
-import { setMeta } from "./respond.ts";
+import { type HeaderPairs, queryMetaHeaders } from "./respond.ts";
 
 /** One request in flight. */
 export class HandlerContext {
   readonly req: ApiRequest;
   readonly deps: ApiDeps;
   readonly events: EventBuffer;
-  /** Response headers; the wrapper sends them with whatever the handler returns. */
-  readonly headers: Headers = new Headers();
+  // Most reads only need the query-meta headers; a `Headers` object costs several
+  // microseconds per request on Deno's serve path, so it is made only when a handler asks.
+  #headers: Headers | null = null;
+  #metaHeaders: HeaderPairs = [];
 
   constructor(req: ApiRequest, deps: ApiDeps, events: EventBuffer) {
     this.req = req;
     this.deps = deps;
     this.events = events;
+  }
+
+  /**
+   * Response headers (the query meta of the last `read` included); the wrapper sends them
+   * with whatever the handler returns. Created on first use.
+   */
+  get headers(): Headers {
+    if (this.#headers === null) {
+      this.#headers = new Headers();
+      for (const [name, value] of this.#metaHeaders) this.#headers.set(name, value);
+    }
+    return this.#headers;
+  }
+
+  /**
+   * Adds this request's response headers to `target`, keeping any `target` already has.
+   * `fresh` says `target` holds nothing but a Content-Type, which spares a lookup per header.
+   */
+  applyHeaders(target: Headers, fresh = false): void {
+    if (this.#headers === null) {
+      for (const [name, value] of this.#metaHeaders) {
+        if (fresh || !target.has(name)) target.set(name, value);
+      }
+      return;
+    }
+    for (const [name, value] of this.#headers) {
+      if (fresh ? name !== "content-type" : !target.has(name)) target.set(name, value);
+    }
   }
 
   /** True when the answer is indented (`?pretty`, or always in dev mode). */
@@ -57,13 +87,19 @@ export class HandlerContext {
     return { Datacenter: this.datacenter(), Token: this.token() };
   }
 
-  /** Calls a server endpoint, aborted when the client goes away. */
+  /** Aborted when the client goes away or the agent shuts down. */
+  get signal(): AbortSignal {
+    const stopping = this.deps.stopping;
+    return stopping ? AbortSignal.any([this.req.signal, stopping]) : this.req.signal;
+  }
+
+  /** Calls a server endpoint, aborted when the client goes away or the agent shuts down. */
   call<M extends EndpointMethod>(
     method: M,
     args: EndpointRequests[M],
   ): Promise<EndpointReplies[M]> {
     const raw = args as unknown as Record<string, unknown>;
-    return this.deps.rpc.call(method, raw, this.req.signal) as Promise<EndpointReplies[M]>;
+    return this.deps.rpc.call(method, raw, this.signal) as Promise<EndpointReplies[M]>;
   }
 
   /**
@@ -76,10 +112,14 @@ export class HandlerContext {
   ): Promise<EndpointReplies[M]> {
     const reply = await this.call(method, args);
     const meta = reply as Partial<QueryMeta>;
-    setMeta(this.headers, {
-      ...meta,
+    const pairs = queryMetaHeaders({
+      Index: meta.Index,
+      LastContact: meta.LastContact,
+      KnownLeader: meta.KnownLeader,
       ConsistencyLevel: meta.ConsistencyLevel ?? consistencyOf(args),
     });
+    if (this.#headers === null) this.#metaHeaders = pairs;
+    else for (const [name, value] of pairs) this.#headers.set(name, value);
     return reply;
   }
 }

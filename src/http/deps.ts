@@ -92,6 +92,11 @@ export interface ApiDeps {
   readonly debugConfig?: () => Readonly<Record<string, unknown>>;
   /** Extra `Stats` sections for `/v1/agent/self` (e.g. raft, runtime). */
   readonly stats?: () => Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * Aborted when the agent shuts down: waiting requests (blocking queries, long polls) end at
+   * once instead of holding the shutdown for up to their full wait.
+   */
+  readonly stopping?: AbortSignal;
   /** Consul's `-dev` mode: every JSON answer is pretty-printed. */
   readonly devMode?: boolean;
   /** Largest KV value accepted (Consul's `kv_max_value_size`); default 512 KiB. */

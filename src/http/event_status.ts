@@ -86,7 +86,7 @@ async function list(ctx: HandlerContext) {
       setIndex(ctx.headers, index);
       return events;
     }
-    const outcome = await ctx.events.changes.wait(clock, remainingMs, ctx.req.signal);
+    const outcome = await ctx.events.changes.wait(clock, remainingMs, ctx.signal);
     if (outcome === "aborted") throw new Error("The request was canceled before it completed");
   }
 }
