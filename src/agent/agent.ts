@@ -16,7 +16,13 @@ import { RpcCatalogSync } from "./catalog_sync.ts";
 import { CheckManager, createNodeHttpProber } from "./checks/mod.ts";
 import { nodeTaggedAddresses } from "./leader.ts";
 import { startServer } from "./server.ts";
-import { AntiEntropy, LocalAgent, LocalState, ServiceReaper } from "./local/mod.ts";
+import {
+  AntiEntropy,
+  LocalAgent,
+  LocalState,
+  RegistrationJournal,
+  ServiceReaper,
+} from "./local/mod.ts";
 import { type Logger, toLogFn } from "./logger.ts";
 import { loadNodeId } from "./node_id.ts";
 
@@ -102,9 +108,18 @@ export async function startAgent(
       enableRemoteScriptChecks: config.enableScriptChecks,
     });
     stack.push(() => checks.stopAll());
-    const agent = new LocalAgent({ state: local, checks, log: agentLog }, {
+    const journal = config.dataDir
+      ? new RegistrationJournal(runtime.fs, `${config.dataDir}/registrations.json`)
+      : null;
+    const agent = new LocalAgent({
+      state: local,
+      checks,
+      log: agentLog,
+      onRegistrationsChanged: (registrations) => journal?.save(registrations),
+    }, {
       nodeName: config.nodeName,
     });
+    if (journal) agent.restore(await journal.load());
     const antiEntropy = new AntiEntropy(local, {
       clock: runtime.clock,
       random: runtime.random,

@@ -21,6 +21,12 @@ import { parseServiceDefinition } from "./service_definition.ts";
 
 async function syncChanges(ctx: HandlerContext): Promise<void> {
   try {
+    // Registrations are on disk before the answer, as Consul persists them before replying.
+    await ctx.deps.agent.saved();
+  } catch (error) {
+    ctx.deps.log?.("error", "failed to save registrations", { error: (error as Error).message });
+  }
+  try {
     await ctx.deps.state.syncChanges();
   } catch (error) {
     ctx.deps.log?.("error", "failed to sync changes", { error: (error as Error).message });

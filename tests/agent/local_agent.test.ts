@@ -1,5 +1,10 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RegistrationJournal } from "../../src/agent/local/mod.ts";
+import { currentRuntime } from "../../src/runtime/current.ts";
 import {
   checkDefinition,
   CheckManager,
@@ -193,5 +198,43 @@ describe("local agent", () => {
     assert.deepEqual(reaper.reapOnce(), []);
     await clock.advanceSettled(31_000);
     assert.deepEqual(reaper.reapOnce(), ["web"]);
+  });
+});
+
+describe("registrations journal", () => {
+  test("what the agent registered restores into a new agent with the same services and checks", async () => {
+    const first = agentSetup();
+    first.agent.addService(web, [checkDefinition({ ttlMs: 60_000 })], {
+      source: "remote",
+      token: "t1",
+    });
+    first.agent.addCheck(checkDefinition({ name: "disk", ttlMs: 30_000 }), { source: "remote" });
+    const saved = JSON.parse(JSON.stringify(first.agent.registrations()));
+    const second = agentSetup();
+    second.agent.restore(saved);
+    assert.deepEqual(second.state.listServices().map((s) => s.ID), ["web"]);
+    assert.deepEqual(second.state.listChecks().map((c) => c.CheckID).sort(), [
+      "disk",
+      "service:web",
+    ]);
+    assert.equal(second.state.serviceToken("web"), "t1");
+    second.agent.removeService("web");
+    assert.deepEqual(second.agent.registrations().services, [], "a removal leaves the journal");
+  });
+
+  test("a journal that is not JSON stops the start with the file named", async () => {
+    const runtime = await currentRuntime();
+    const dir = mkdtempSync(join(tmpdir(), "consulate-journal-"));
+    try {
+      writeFileSync(join(dir, "registrations.json"), "{ not json");
+      const journal = new RegistrationJournal(runtime.fs, join(dir, "registrations.json"));
+      await assert.rejects(journal.load(), /registrations\.json is not valid JSON/);
+      const fresh = new RegistrationJournal(runtime.fs, join(dir, "absent.json"));
+      assert.deepEqual(await fresh.load(), { services: [], checks: [] });
+      await fresh.save({ services: [], checks: [] });
+      assert.deepEqual(await fresh.load(), { services: [], checks: [] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -33,7 +33,7 @@ async function startServer(httpPort: number): Promise<AgentProcess> {
 }
 
 describe("a server killed with SIGKILL", () => {
-  test("keeps every acknowledged KV write and its session across the restart", async () => {
+  test("keeps every acknowledged write, lock and API registration across the restart", async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}/v1`;
     const first = await startServer(port);
@@ -54,6 +54,18 @@ describe("a server killed with SIGKILL", () => {
     const beforeIndex = Number(
       (await fetch(`${base}/kv/durable/99`)).headers.get("X-Consul-Index"),
     );
+    const registered = await fetch(`${base}/agent/service/register`, {
+      method: "PUT",
+      body: JSON.stringify({
+        Name: "mesh-gateway",
+        ID: "mesh-gateway-1",
+        Kind: "mesh-gateway",
+        Port: 8443,
+        Meta: { "consul-wan-federation": "1" },
+        Check: { Name: "ttl", TTL: "10m", Status: "passing" },
+      }),
+    });
+    assert.equal(registered.status, 200, await registered.text());
 
     first.child.kill("SIGKILL");
     assert.equal(await first.exited, "SIGKILL");
@@ -67,6 +79,15 @@ describe("a server killed with SIGKILL", () => {
     assert.equal(held.Session, sessionId, "the lock is still held by the same session");
     const afterIndex = Number((await fetch(`${base}/kv/durable/99`)).headers.get("X-Consul-Index"));
     assert.equal(afterIndex, beforeIndex, "indexes are the same after the restart");
+    const services = await (await fetch(`${base}/agent/services`)).json();
+    assert.deepEqual(
+      Object.keys(services),
+      ["mesh-gateway-1"],
+      `the API registration came back\n${second.output()}`,
+    );
+    assert.equal(services["mesh-gateway-1"].Meta["consul-wan-federation"], "1");
+    const checks = await (await fetch(`${base}/agent/checks`)).json();
+    assert.deepEqual(Object.keys(checks), ["service:mesh-gateway-1"], "with its check");
 
     // process.kill, not child.kill: Deno's node:child_process reports a signal exit for any
     // child it was asked to signal, even one that handled the signal and exited 0.

@@ -18,6 +18,11 @@ import { type AgentLog, DISCARD_LOG, type HealthStatus } from "../checks/status.
 import { type LocalState, LocalStateError } from "./local_state.ts";
 import { MIN_DEREGISTER_CRITICAL_SERVICE_AFTER_MS } from "./reaper.ts";
 import type { NodeService } from "./types.ts";
+import type {
+  CheckRegistrationRecord,
+  Registrations,
+  ServiceRegistrationRecord,
+} from "./registrations.ts";
 
 /** Options of a registration. */
 export interface RegisterOptions {
@@ -37,15 +42,62 @@ export class LocalAgent {
   readonly #checks: CheckManager;
   readonly #nodeName: string;
   readonly #log: AgentLog;
+  readonly #onRegistrationsChanged: (registrations: Registrations) => Promise<void> | void;
+  #lastSave: Promise<void> = Promise.resolve();
+  /** Registrations as they were asked for, by service ID and by standalone check ID. */
+  readonly #services = new Map<string, ServiceRegistrationRecord>();
+  readonly #standaloneChecks = new Map<string, CheckRegistrationRecord>();
 
   constructor(
-    deps: { state: LocalState; checks: CheckManager; log?: AgentLog },
+    deps: {
+      state: LocalState;
+      checks: CheckManager;
+      log?: AgentLog;
+      /** Told the registrations after every change, to persist them (see `registrations.ts`). */
+      onRegistrationsChanged?: (registrations: Registrations) => Promise<void> | void;
+    },
     config: { nodeName: string },
   ) {
     this.#state = deps.state;
     this.#checks = deps.checks;
     this.#nodeName = config.nodeName;
     this.#log = deps.log ?? DISCARD_LOG;
+    this.#onRegistrationsChanged = deps.onRegistrationsChanged ?? (() => {});
+  }
+
+  /** The registrations made through this agent, as they were asked for. */
+  registrations(): Registrations {
+    return { services: [...this.#services.values()], checks: [...this.#standaloneChecks.values()] };
+  }
+
+  /**
+   * Registers again what a journal holds (at start); an entry that no longer validates is
+   * logged and skipped, so one bad record cannot keep the agent down.
+   */
+  restore(registrations: Registrations): void {
+    for (const record of registrations.services) {
+      try {
+        this.addService(record.service, record.checks, {
+          token: record.token,
+          source: record.source,
+        });
+      } catch (error) {
+        this.#log("warn", "could not restore a service registration", {
+          service: record.service.ID,
+          error: (error as Error).message,
+        });
+      }
+    }
+    for (const record of registrations.checks) {
+      try {
+        this.addCheck(record.check, { token: record.token, source: record.source });
+      } catch (error) {
+        this.#log("warn", "could not restore a check registration", {
+          check: record.check.id || record.check.name,
+          error: (error as Error).message,
+        });
+      }
+    }
   }
 
   /**
@@ -75,10 +127,23 @@ export class LocalAgent {
         this.#state.addCheck(check, this.#checkOptions(def, options.token));
       }, options.source);
     });
-    if (!options.replaceExistingChecks) return stored;
-    for (const old of this.#state.checksForService(stored.ID)) {
-      if (!keep.has(old.CheckID) && old.Type !== "maintenance") this.removeCheck(old.CheckID);
+    const previous = this.#services.get(stored.ID);
+    const kept = options.replaceExistingChecks || !previous ? checks : [
+      ...previous.checks.filter((def) => !checks.some((c) => c.id !== "" && c.id === def.id)),
+      ...checks,
+    ];
+    this.#services.set(stored.ID, {
+      service: stored,
+      checks: kept,
+      token: options.token ?? "",
+      source: options.source,
+    });
+    if (options.replaceExistingChecks) {
+      for (const old of this.#state.checksForService(stored.ID)) {
+        if (!keep.has(old.CheckID) && old.Type !== "maintenance") this.removeCheck(old.CheckID);
+      }
     }
+    this.#changed();
     return stored;
   }
 
@@ -95,6 +160,8 @@ export class LocalAgent {
     }
     for (const check of this.#state.checksForService(serviceId)) this.removeCheck(check.CheckID);
     this.#state.removeService(serviceId);
+    this.#services.delete(serviceId);
+    this.#changed();
   }
 
   /**
@@ -116,6 +183,12 @@ export class LocalAgent {
     this.#startCheck(check.CheckID, def, () => {
       this.#state.addCheck(check, this.#checkOptions(def, options.token));
     }, options.source);
+    this.#standaloneChecks.set(check.CheckID, {
+      check: def,
+      token: options.token ?? "",
+      source: options.source,
+    });
+    this.#changed();
     return check.CheckID;
   }
 
@@ -127,6 +200,7 @@ export class LocalAgent {
   removeCheck(checkId: string): void {
     this.#checks.stop(checkId);
     this.#state.removeCheck(checkId);
+    if (this.#standaloneChecks.delete(checkId)) this.#changed();
   }
 
   /**
@@ -185,6 +259,15 @@ export class LocalAgent {
   /** Stops every check runner (shutdown); records stay for the next start's sync. */
   stop(): void {
     this.#checks.stopAll();
+  }
+
+  #changed(): void {
+    this.#lastSave = Promise.resolve(this.#onRegistrationsChanged(this.registrations()));
+  }
+
+  /** Resolves once the latest change has been persisted; rejects when that save failed. */
+  saved(): Promise<void> {
+    return this.#lastSave;
   }
 
   #checkOptions(def: CheckDefinition, token = "") {

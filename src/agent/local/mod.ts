@@ -62,3 +62,10 @@ export {
   ServiceReaper,
 } from "./reaper.ts";
 export type { NodeInfo, NodeService } from "./types.ts";
+export {
+  type CheckRegistrationRecord,
+  MAX_JOURNAL_BYTES,
+  RegistrationJournal,
+  type Registrations,
+  type ServiceRegistrationRecord,
+} from "./registrations.ts";
