@@ -55,6 +55,11 @@ export class GatewayDialError extends Error {
   }
 }
 
+/** Different gateways tried for one dial before giving up. */
+export const GATEWAY_CONNECT_ATTEMPTS = 2;
+/** Random picks made to find them (the locator picks uniformly, so repeats happen). */
+const GATEWAY_PICKS = 8;
+
 /** What {@linkcode MeshGatewayDialer} needs. */
 export interface MeshGatewayDialerOptions {
   readonly net: Net;
@@ -106,29 +111,7 @@ export class MeshGatewayDialer implements ServerDialer {
   }
 
   async #dialViaGateway(dc: string, node: string, alpn: string): Promise<TlsConn> {
-    const gateway = this.#options.pickGateway(dc);
-    if (gateway === "") throw new GatewayDialError("no-gateway", dc, DC_NOT_AVAILABLE_TEXT);
-    const target = parseHostPort(gateway);
-    if (target === null) {
-      throw new GatewayDialError(
-        "bad-gateway-address",
-        dc,
-        `Mesh gateway address ${JSON.stringify(gateway)} for datacenter ${dc} is not host:port`,
-      );
-    }
-    let tcp: Conn;
-    try {
-      tcp = await this.#options.net.dialTcp({
-        hostname: target.hostname,
-        port: target.port,
-        timeoutMs: this.#dialTimeoutMs,
-      });
-    } catch (error) {
-      throw new Error(
-        `Could not connect to mesh gateway ${gateway} for datacenter ${dc}: ${messageOf(error)}`,
-        { cause: error },
-      );
-    }
+    const { gateway, tcp } = await this.#connectToGateway(dc);
     const tlsOptions = rpcClientTlsOptions(this.#options.material, { dc, node, alpn }, {
       domain: this.#options.domain,
       ...(this.#options.handshakeTimeoutMs === undefined
@@ -156,6 +139,45 @@ export class MeshGatewayDialer implements ServerDialer {
       );
     }
     return conn;
+  }
+
+  /**
+   * Opens TCP to a gateway for `dc`. A gateway that refuses or times out is skipped for another
+   * one, up to {@linkcode GATEWAY_CONNECT_ATTEMPTS} different addresses: until its health check
+   * turns critical a dead gateway is still listed, and one bad pick should not fail the call.
+   */
+  async #connectToGateway(dc: string): Promise<{ gateway: string; tcp: Conn }> {
+    const tried = new Set<string>();
+    let lastError: unknown = null;
+    for (let pick = 0; pick < GATEWAY_PICKS && tried.size < GATEWAY_CONNECT_ATTEMPTS; pick++) {
+      const gateway = this.#options.pickGateway(dc);
+      if (gateway === "") break;
+      if (tried.has(gateway)) continue;
+      tried.add(gateway);
+      const target = parseHostPort(gateway);
+      if (target === null) {
+        throw new GatewayDialError(
+          "bad-gateway-address",
+          dc,
+          `Mesh gateway address ${JSON.stringify(gateway)} for datacenter ${dc} is not host:port`,
+        );
+      }
+      try {
+        const tcp = await this.#options.net.dialTcp({
+          hostname: target.hostname,
+          port: target.port,
+          timeoutMs: this.#dialTimeoutMs,
+        });
+        return { gateway, tcp };
+      } catch (error) {
+        lastError = new Error(
+          `Could not connect to mesh gateway ${gateway} for datacenter ${dc}: ${messageOf(error)}`,
+          { cause: error },
+        );
+      }
+    }
+    if (lastError === null) throw new GatewayDialError("no-gateway", dc, DC_NOT_AVAILABLE_TEXT);
+    throw lastError;
   }
 
   #checkTarget(dc: string, alpn: string): void {

@@ -324,6 +324,17 @@ describe("MeshGatewayDialer through real gateways", () => {
     });
   });
 
+  test("a dead gateway still listed is skipped for another one in the same dial", async () => {
+    const dead = await freeClosedPort();
+    const picks = [`127.0.0.1:${dead}`, gw2.addr];
+    let next = 0;
+    const dialer = dc2Dialer(pki.n2dc2, () => picks[Math.min(next++, picks.length - 1)]);
+    const conn = await dialer.dial("dc1", "n1", UNROUTABLE, ALPN_RPC_MULTI);
+    assert.equal(conn.alpnProtocol, ALPN_RPC_MULTI);
+    assert.equal(next, 2, "the second pick was used");
+    conn.close();
+  });
+
   test("a gateway address that is not host:port is refused with a clear error", async () => {
     const dialer = dc2Dialer(pki.n2dc2, () => "gateway-without-port");
     await assert.rejects(
@@ -332,3 +343,11 @@ describe("MeshGatewayDialer through real gateways", () => {
     );
   });
 });
+
+/** A loopback port with nothing listening (bound, then released). */
+async function freeClosedPort(): Promise<number> {
+  const listener = await (await currentRuntime()).net.listenTcp({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  await listener.close();
+  return port;
+}
