@@ -18,9 +18,16 @@ export interface EndpointResult extends WrkResult {
   readonly serverCpuPercent: number;
   /** req/s divided by the trivial route's (mean of its runs before and after). */
   readonly ratio: number;
+  /**
+   * Requests per second of server CPU time: what one request costs the server, whatever
+   * share of the cores other processes on a shared machine took during the run.
+   */
+  readonly requestsPerCpuSecond: number;
+  /** requestsPerCpuSecond divided by the trivial route's (mean of its two runs). */
+  readonly cpuRatio: number;
 }
 
-type Measured = Omit<EndpointResult, "ratio">;
+type Measured = Omit<EndpointResult, "ratio" | "requestsPerCpuSecond" | "cpuRatio">;
 
 /** What the load phase needs. */
 export interface LoadPlan {
@@ -98,7 +105,16 @@ export async function measureReads(
     progress(`  load: ${target.endpoint}`);
     measured.push(await measure(runtime, target, plan));
   }
+  const perCpu = (r: Measured) => r.requestsPerSecond / Math.max(0.01, r.serverCpuPercent / 100);
   const trivial = measured.filter((r) => r.endpoint.startsWith("trivial"));
-  const baseline = trivial.reduce((sum, r) => sum + r.requestsPerSecond, 0) / trivial.length;
-  return measured.map((r) => ({ ...r, ratio: r.requestsPerSecond / baseline }));
+  const mean = (f: (r: Measured) => number) =>
+    trivial.reduce((sum, r) => sum + f(r), 0) / trivial.length;
+  const baseline = mean((r) => r.requestsPerSecond);
+  const cpuBaseline = mean(perCpu);
+  return measured.map((r) => ({
+    ...r,
+    ratio: r.requestsPerSecond / baseline,
+    requestsPerCpuSecond: perCpu(r),
+    cpuRatio: perCpu(r) / cpuBaseline,
+  }));
 }

@@ -41,11 +41,24 @@ export function formatReads(reports: readonly RuntimeReport[]): string {
         r.bytesPerResponse.toFixed(0),
         r.serverCpuPercent.toFixed(0),
         r.ratio.toFixed(2),
+        r.requestsPerCpuSecond.toFixed(0),
+        r.cpuRatio.toFixed(2),
       ]);
     }
   }
   return table(
-    ["runtime", "endpoint", "req/s", "p50 ms", "p99 ms", "bytes/resp", "server CPU%", "ratio"],
+    [
+      "runtime",
+      "endpoint",
+      "req/s",
+      "p50 ms",
+      "p99 ms",
+      "bytes/resp",
+      "server CPU%",
+      "ratio",
+      "req/CPU-s",
+      "CPU ratio",
+    ],
     rows,
   );
 }

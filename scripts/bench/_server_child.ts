@@ -1,5 +1,5 @@
 /**
- * Server processes for the benchmarks: the Consulate dev agent and the trivial Hono baseline,
+ * Server processes for the benchmarks: the Consulate agent and the trivial Hono baseline,
  * each started as a child process on Deno or Bun so that its CPU time and memory can be read
  * from `/proc/<pid>` apart from the load generator's.
  *

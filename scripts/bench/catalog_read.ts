@@ -1,15 +1,16 @@
 /**
- * Catalog read benchmark (issue 3): a `consulate agent -dev` child holding 1,000 services ×
- * 10 instances and 1,000 KV keys is loaded with wrk on its catalog, health and KV reads, side
- * by side with a trivial Hono JSON route served by the same runtime adapter in the same run;
- * then 10,000 blocking queries are parked on it to measure what idle watchers cost.
+ * Catalog read benchmark (issue 3): a `consulate agent -server -bootstrap` child (`-dev` with
+ * `--mode=dev`) holding 1,000 services × 10 instances and 1,000 KV keys is loaded with wrk on
+ * its catalog, health and KV reads, side by side with a trivial Hono JSON route served by the
+ * same runtime adapter in the same run; then 10,000 blocking queries are parked on it to
+ * measure what idle watchers cost.
  *
  * Prints req/s, p50/p99 latency, bytes per response, the server's CPU during the run and the
  * ratio to the trivial route (goal ≥ 0.5); then idle CPU %, RSS and bytes per watcher, and a
  * check that one KV write wakes exactly the watcher of that key.
  *
  * Run: `bash scripts/bench/catalog_read.sh` (installs wrk, raises the fd limit), or directly
- * `deno run -A scripts/bench/catalog_read.ts [--runtimes=deno,bun] [--seconds=10] …`
+ * `deno run -A scripts/bench/catalog_read.ts [--runtimes=deno,bun] [--mode=server] …`
  * (see `USAGE`). The runtime running this script only drives the load; the servers run on the
  * runtimes named by `--runtimes`. Linux only (reads `/proc`); targets only 127.0.0.1.
  *
@@ -25,14 +26,22 @@ import { formatReads, formatSeeding, formatWatchers, type RuntimeReport } from "
 import { seedAgent, type SeedShape } from "./_seed.ts";
 import { type ServerChild, type ServerRuntime, spawnServer } from "./_server_child.ts";
 
-const USAGE = `Usage: catalog_read.ts [--runtimes=deno,bun] [--seconds=10] [--warmup=2]
+const USAGE =
+  `Usage: catalog_read.ts [--runtimes=deno,bun] [--mode=server|dev] [--seconds=10] [--warmup=2]
   [--threads=2] [--connections=64] [--watchers=10000] [--idle-seconds=10]
   [--services=1000] [--instances=10] [--nodes=100] [--kv-keys=1000]
   [--skip-load] [--skip-watchers]`;
 
+/**
+ * How the agent runs: "server" is a normal single server (`-server -bootstrap -data-dir`,
+ * Raft log on disk, compact JSON); "dev" is `-dev` (in memory, every answer pretty-printed).
+ */
+type AgentMode = "server" | "dev";
+
 /** What one invocation measures. */
 interface Options {
   readonly runtimes: ServerRuntime[];
+  readonly mode: AgentMode;
   readonly seconds: number;
   readonly warmup: number;
   readonly threads: number;
@@ -71,7 +80,13 @@ function parseOptions(args: readonly string[]): Options {
     if (match === null) throw new UsageError(`Unexpected argument "${arg}"`);
     values.set(match[1], match[2] ?? "true");
   }
-  const known = new Set<string>([...NUMBER_FLAGS, "runtimes", "skip-load", "skip-watchers"]);
+  const known = new Set<string>([
+    ...NUMBER_FLAGS,
+    "runtimes",
+    "mode",
+    "skip-load",
+    "skip-watchers",
+  ]);
   for (const name of values.keys()) {
     if (!known.has(name)) throw new UsageError(`Unknown flag --${name}`);
   }
@@ -88,8 +103,13 @@ function parseOptions(args: readonly string[]): Options {
       throw new UsageError(`--runtimes takes deno and/or bun, got "${name}"`);
     }
   }
+  const mode = values.get("mode") ?? "server";
+  if (mode !== "server" && mode !== "dev") {
+    throw new UsageError(`--mode takes server or dev, got "${mode}"`);
+  }
   return {
     runtimes: runtimes as ServerRuntime[],
+    mode,
     seconds: Math.max(1, num("seconds", 10)),
     warmup: num("warmup", 2),
     threads: Math.max(1, num("threads", 2)),
@@ -123,7 +143,24 @@ async function freePorts(runtime: Runtime, count: number): Promise<number[]> {
  */
 const AGENT_PORT_FLAGS = ["serf-lan-port", "serf-wan-port", "server-port", "dns-port"];
 
-async function startServers(runtime: Runtime, server: ServerRuntime, root: string) {
+/** The agent's mode flags; a server gets a fresh data directory under the system temp dir. */
+async function modeFlags(runtime: Runtime, mode: AgentMode, server: ServerRuntime) {
+  if (mode === "dev") return { args: ["-dev"], dataDir: null };
+  const tmp = runtime.process.env("TMPDIR") ?? "/tmp";
+  const dataDir = `${tmp}/consulate-bench-${server}-${runtime.random.int(1_000_000_000)}`;
+  await runtime.fs.mkdir(dataDir, { recursive: true });
+  return {
+    args: ["-server", "-bootstrap", `-data-dir=${dataDir}`, "-bind=127.0.0.1", "-client=127.0.0.1"],
+    dataDir,
+  };
+}
+
+async function startServers(
+  runtime: Runtime,
+  server: ServerRuntime,
+  options: { root: string; modeArgs: readonly string[] },
+) {
+  const root = options.root;
   const [agentPort, trivialPort, ...otherPorts] = await freePorts(
     runtime,
     AGENT_PORT_FLAGS.length + 2,
@@ -137,7 +174,7 @@ async function startServers(runtime: Runtime, server: ServerRuntime, root: strin
     args: [
       "src/cli/main.ts",
       "agent",
-      "-dev",
+      ...options.modeArgs,
       `-http-port=${agentPort}`,
       ...AGENT_PORT_FLAGS.map((flag, i) => `-${flag}=${otherPorts[i]}`),
       "-log-level=warn",
@@ -159,11 +196,15 @@ async function benchRuntime(
   options: Options & { root: string; ticksPerSecond: number },
 ): Promise<RuntimeReport> {
   const progress = (line: string) => runtime.process.writeStderr(`${line}\n`);
-  progress(`${server}: starting the dev agent and the trivial server`);
-  const servers = await startServers(runtime, server, options.root);
+  progress(`${server}: starting the ${options.mode} agent and the trivial server`);
+  const mode = await modeFlags(runtime, options.mode, server);
+  const servers = await startServers(runtime, server, {
+    root: options.root,
+    modeArgs: mode.args,
+  });
   const children: ServerChild[] = [servers.agent, servers.trivial];
   try {
-    // A dev agent answers reads only once it has elected itself leader.
+    // The agent answers reads only once it has elected itself leader.
     await servers.agent.waitReady("/v1/status/leader", (body) => body.includes(":"));
     await servers.trivial.waitReady("/json");
     progress(`${server}: seeding`);
@@ -190,6 +231,7 @@ async function benchRuntime(
     return { runtime: server, seedWrites, seedMs, reads, watchers };
   } finally {
     await Promise.all(children.map((child) => child.stop()));
+    if (mode.dataDir !== null) await runtime.fs.remove(mode.dataDir, { recursive: true });
   }
 }
 
@@ -197,11 +239,15 @@ function describeRun(options: Options): string {
   const { shape } = options;
   return [
     `Catalog read benchmark: ${shape.services} services × ${shape.instancesPerService} instances ` +
-    `on ${shape.nodes} nodes, ${shape.kvKeys} KV keys; consulate agent -dev (JSON pretty-printed ` +
-    `as in Consul's dev mode).`,
+    `on ${shape.nodes} nodes, ${shape.kvKeys} KV keys; ` +
+    (options.mode === "dev"
+      ? "consulate agent -dev (in memory; JSON pretty-printed as in Consul's dev mode)."
+      : "consulate agent -server -bootstrap -data-dir (Raft log on disk; compact JSON)."),
     `Load: wrk -t${options.threads} -c${options.connections} -d${options.seconds}s after a ` +
     `${options.warmup} s warm-up per endpoint; wrk shares this machine's cores with the server.`,
     `Ratio = req/s ÷ the trivial Hono route's req/s (mean of its runs before and after); goal ≥ 0.5.`,
+    `req/CPU-s = req/s ÷ the server's CPU share; CPU ratio compares it with the trivial route's ` +
+    `(less sensitive to other processes taking the cores).`,
   ].join("\n");
 }
 

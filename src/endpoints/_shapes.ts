@@ -7,6 +7,24 @@
 import type { KvRow, ServiceInstance, ServiceRow } from "../state/mod.ts";
 import type { KvDirEntry, NodeServiceRow, ServiceNode } from "./types.ts";
 
+/**
+ * `rows.map(shape)`. A frozen `rows` (a memoized store read) is shaped once, and the same
+ * frozen list is handed out while `rows` lives, so that its rendered JSON is reused too.
+ */
+export function shapeList<S, R extends object>(
+  cache: WeakMap<readonly S[], readonly R[]>,
+  rows: readonly S[],
+  shape: (row: S) => R,
+): readonly R[] {
+  if (!Object.isFrozen(rows)) return rows.map(shape);
+  let shaped = cache.get(rows);
+  if (shaped === undefined) {
+    shaped = Object.freeze(rows.map((row) => Object.freeze(shape(row))));
+    cache.set(rows, shaped);
+  }
+  return shaped;
+}
+
 /** A service row without its node name (`structs.NodeService`). */
 export function toNodeService(row: ServiceRow): NodeServiceRow {
   return {

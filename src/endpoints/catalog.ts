@@ -17,17 +17,22 @@ import {
   requireStr,
 } from "./_args.ts";
 import { runQuery } from "./_query.ts";
-import { FILTER_FIELDS, toNodeService, toServiceNode } from "./_shapes.ts";
+import { FILTER_FIELDS, shapeList, toNodeService, toServiceNode } from "./_shapes.ts";
 import { applyOrThrow, type EndpointDeps, type EndpointHandler } from "./deps.ts";
 import { badRequest } from "./errors.ts";
 import { filterRows } from "./filter.ts";
+import type { ServiceInstance } from "../state/mod.ts";
 import type {
   IndexedNodes,
   IndexedNodeServices,
   IndexedServiceNodes,
   IndexedServices,
   NodeServiceRow,
+  ServiceNode,
 } from "./types.ts";
+
+/** `ServiceNode` lists shaped from memoized store reads. */
+const SERVICE_NODES = new WeakMap<readonly ServiceInstance[], readonly ServiceNode[]>();
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -159,16 +164,17 @@ function serviceNodes(deps: EndpointDeps): EndpointHandler {
     const name = requireStr(args, "ServiceName", "Must provide service name");
     const tags = optBool(args, "TagFilter") ? optStrList(args, "ServiceTags") : [];
     const nodeMeta = optStrMap(args, "NodeMetaFilters");
-    const keep = filterRows(optStr(args, "Filter"), FILTER_FIELDS.serviceNode);
+    const filter = optStr(args, "Filter");
+    const keep = filterRows(filter, FILTER_FIELDS.serviceNode);
     return runQuery(
       deps,
       args,
       context,
       (ws) => deps.store.catalog.serviceNodes(name, { tags, nodeMeta }, ws),
-      (instances, meta): IndexedServiceNodes => ({
-        ServiceNodes: keep(instances.map(toServiceNode)),
-        ...meta,
-      }),
+      (instances, meta): IndexedServiceNodes => {
+        const shaped = shapeList(SERVICE_NODES, instances, toServiceNode);
+        return { ServiceNodes: filter === "" ? shaped : keep(shaped), ...meta };
+      },
     );
   };
 }

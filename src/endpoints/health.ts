@@ -5,14 +5,29 @@
  * @module
  */
 
-import type { HealthStatus } from "../state/mod.ts";
+import type { CheckServiceNode as StateCheckServiceNode, HealthStatus } from "../state/mod.ts";
 import { argsOf, optBool, optStr, optStrList, optStrMap, requireStr } from "./_args.ts";
 import { runQuery } from "./_query.ts";
-import { FILTER_FIELDS, toNodeService } from "./_shapes.ts";
+import { FILTER_FIELDS, shapeList, toNodeService } from "./_shapes.ts";
 import type { EndpointDeps, EndpointHandler } from "./deps.ts";
 import { badRequest } from "./errors.ts";
 import { filterRows } from "./filter.ts";
-import type { IndexedCheckServiceNodes, IndexedHealthChecks } from "./types.ts";
+import type { CheckServiceNode, IndexedCheckServiceNodes, IndexedHealthChecks } from "./types.ts";
+
+/** Reply lists shaped from memoized store reads. */
+const CHECK_SERVICE_NODES = new WeakMap<
+  readonly StateCheckServiceNode[],
+  readonly CheckServiceNode[]
+>();
+
+/** A store row with its service as a `structs.NodeService`. */
+function toCheckServiceNode(instance: StateCheckServiceNode): CheckServiceNode {
+  return {
+    Node: instance.Node,
+    Service: toNodeService(instance.Service),
+    Checks: instance.Checks,
+  };
+}
 
 const CHECK_STATES: readonly (HealthStatus | "any")[] = ["any", "passing", "warning", "critical"];
 
@@ -75,23 +90,17 @@ function serviceNodes(deps: EndpointDeps): EndpointHandler {
     const tags = optBool(args, "TagFilter") ? optStrList(args, "ServiceTags") : [];
     const nodeMeta = optStrMap(args, "NodeMetaFilters");
     const passingOnly = optBool(args, "PassingOnly");
-    const keep = filterRows(
-      optStr(args, "Filter"),
-      FILTER_FIELDS.checkServiceNode,
-    );
+    const filter = optStr(args, "Filter");
+    const keep = filterRows(filter, FILTER_FIELDS.checkServiceNode);
     return runQuery(
       deps,
       args,
       context,
       (ws) => deps.store.health.serviceNodes(name, { tags, nodeMeta, passingOnly }, ws),
-      (instances, meta): IndexedCheckServiceNodes => ({
-        Nodes: keep(instances.map((instance) => ({
-          Node: instance.Node,
-          Service: toNodeService(instance.Service),
-          Checks: instance.Checks,
-        }))),
-        ...meta,
-      }),
+      (instances, meta): IndexedCheckServiceNodes => {
+        const shaped = shapeList(CHECK_SERVICE_NODES, instances, toCheckServiceNode);
+        return { Nodes: filter === "" ? shaped : keep(shaped), ...meta };
+      },
     );
   };
 }

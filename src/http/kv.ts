@@ -5,21 +5,25 @@
  */
 
 import type { KvDirEntry, KVSOp } from "../endpoints/mod.ts";
-import { MAX_KV_VALUE_BYTES } from "../state/mod.ts";
+import { encodeBase64, MAX_KV_VALUE_BYTES } from "../state/mod.ts";
 import type { HandlerContext } from "./context.ts";
 import { badRequest, HttpError } from "./errors.ts";
 import { parseUint } from "./query.ts";
+import { PlainJson } from "./respond.ts";
 import type { Route } from "./router.ts";
 
 const PREFIX = "/v1/kv/";
 
-/** A KV entry in Consul's `DirEntry` JSON field order; `Session` only when held. */
+/**
+ * A KV entry in Consul's `DirEntry` JSON field order, the value as base64 text; `Session`
+ * only when held.
+ */
 export function dirEntryJson(entry: KvDirEntry) {
   return {
     LockIndex: entry.LockIndex,
     Key: entry.Key,
     Flags: entry.Flags,
-    Value: entry.Value,
+    Value: entry.Value === null ? null : encodeBase64(entry.Value),
     ...(entry.Session ? { Session: entry.Session } : {}),
     CreateIndex: entry.CreateIndex,
     ModifyIndex: entry.ModifyIndex,
@@ -72,7 +76,7 @@ async function kvGet(ctx: HandlerContext) {
     headers.set("Content-Security-Policy", "sandbox");
     return new Response(body, { status: 200, headers });
   }
-  return entries.map(dirEntryJson);
+  return new PlainJson(entries.map(dirEntryJson));
 }
 
 async function kvKeys(ctx: HandlerContext, prefix: string) {

@@ -8,6 +8,28 @@ import { HttpError } from "./errors.ts";
 /** Largest request body read for JSON endpoints (registrations, transactions). */
 export const MAX_JSON_BODY_BYTES = 4 * 1024 * 1024;
 
+/** Path characters that the URL parser leaves as they are and that need no decoding. */
+const PLAIN_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@\/]*$/;
+/** A "." or ".." segment, which the URL parser would resolve. */
+const DOT_SEGMENT = /\/\.{1,2}(?:\/|$)/;
+
+/**
+ * Path and query of an absolute URL whose path the URL parser would keep unchanged (no
+ * percent-escapes, dot segments or characters it re-encodes), or null. Slicing such a URL is
+ * about twice as fast as `new URL` on Deno, and every API request pays for it.
+ */
+function simpleTarget(url: string): { path: string; query: string } | null {
+  const scheme = url.indexOf("://");
+  if (scheme < 0) return null;
+  const start = url.indexOf("/", scheme + 3);
+  if (start < 0) return null;
+  const mark = url.indexOf("?", start);
+  const path = mark < 0 ? url.slice(start) : url.slice(start, mark);
+  if (!PLAIN_PATH.test(path) || DOT_SEGMENT.test(path)) return null;
+  const query = mark < 0 ? "" : url.slice(mark + 1);
+  return query.includes("#") ? null : { path, query };
+}
+
 /** A request routed to a handler. */
 export class ApiRequest {
   readonly raw: Request;
@@ -22,13 +44,19 @@ export class ApiRequest {
   constructor(raw: Request) {
     this.raw = raw;
     this.method = raw.method;
-    const url = new URL(raw.url);
-    try {
-      this.path = decodeURIComponent(url.pathname);
-    } catch {
-      throw new HttpError(400, `Invalid URL path encoding: ${url.pathname}`);
+    const simple = simpleTarget(raw.url);
+    if (simple !== null) {
+      this.path = simple.path;
+      this.query = new URLSearchParams(simple.query);
+    } else {
+      const url = new URL(raw.url);
+      try {
+        this.path = decodeURIComponent(url.pathname);
+      } catch {
+        throw new HttpError(400, `Invalid URL path encoding: ${url.pathname}`);
+      }
+      this.query = url.searchParams;
     }
-    this.query = url.searchParams;
     this.signal = raw.signal;
   }
 

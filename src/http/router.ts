@@ -39,13 +39,14 @@ async function serve(route: Route, raw: Request, makeContext: ContextFactory): P
     ctx = makeContext(req);
     const result = await route.handler(ctx);
     if (result instanceof Response) {
-      for (const [name, value] of ctx.headers) {
-        if (!result.headers.has(name)) result.headers.set(name, value);
-      }
+      ctx.applyHeaders(result.headers);
       return result;
     }
-    if (result === undefined) return new Response(null, { status: 200, headers: ctx.headers });
-    return jsonResponse(result, { pretty: ctx.pretty, headers: ctx.headers });
+    const response = result === undefined
+      ? new Response(null, { status: 200 })
+      : jsonResponse(result, { pretty: ctx.pretty });
+    ctx.applyHeaders(response.headers, true);
+    return response;
   } catch (error) {
     return errorResponse(error, ctx?.headers);
   }

@@ -1,11 +1,13 @@
 /**
  * Catalog tables (nodes, services, checks) with their secondary indexes. Every write is
- * journaled, bumps the table index and marks the watch keys it changes.
+ * journaled, bumps the table index and marks the watch keys it changes. Lists come out of
+ * {@linkcode SortedRows} already ordered and frozen, so reads share them instead of sorting;
+ * callers must not hold a list across a write and expect it to change.
  *
  * @module
  */
 
-import { compareKeys } from "./_sorted_keys.ts";
+import { GroupedRows, SortedRows } from "./_sorted_rows.ts";
 import type { TxContext } from "./_tx.ts";
 import type { IndexTable } from "./indexes.ts";
 import type { CheckRow, NodeRow, ServiceRow } from "./rows.ts";
@@ -25,30 +27,11 @@ export function serviceWatch(service: string): string {
   return `s:${fold(service)}`;
 }
 
-function setNested<V>(outer: Map<string, Map<string, V>>, a: string, b: string, v?: V): void {
-  let inner = outer.get(a);
-  if (v === undefined) {
-    inner?.delete(b);
-    if (inner?.size === 0) outer.delete(a);
-    return;
-  }
-  if (inner === undefined) {
-    inner = new Map();
-    outer.set(a, inner);
-  }
-  inner.set(b, v);
-}
-
-function sortedValues<V>(inner: Map<string, V> | undefined): V[] {
-  if (inner === undefined) return [];
-  return [...inner.entries()].sort(([a], [b]) => compareKeys(a, b)).map(([, v]) => v);
-}
-
 /** Nodes by name (case-insensitive) and by ID. */
 export class NodeTable {
   readonly #tx: TxContext;
   readonly #indexes: IndexTable;
-  readonly #byName = new Map<string, NodeRow>();
+  readonly #byName = new SortedRows<NodeRow>();
   readonly #byId = new Map<string, string>();
 
   /** Creates an empty table writing through `tx`. */
@@ -69,8 +52,8 @@ export class NodeTable {
   }
 
   /** Every node, ordered by lowercased name. */
-  all(): NodeRow[] {
-    return sortedValues(this.#byName);
+  all(): readonly NodeRow[] {
+    return this.#byName.values();
   }
 
   /** Inserts or replaces a node. */
@@ -114,8 +97,9 @@ export class NodeTable {
 export class ServiceTable {
   readonly #tx: TxContext;
   readonly #indexes: IndexTable;
-  readonly #byNode = new Map<string, Map<string, ServiceRow>>();
-  readonly #byName = new Map<string, Map<string, ServiceRow>>();
+  readonly #byNode = new GroupedRows<ServiceRow>();
+  /** Keyed by service name, then `<node>\0<id>` so that rows order by node then ID. */
+  readonly #byName = new GroupedRows<ServiceRow>();
 
   /** Creates an empty table writing through `tx`. */
   constructor(tx: TxContext, indexes: IndexTable) {
@@ -125,17 +109,17 @@ export class ServiceTable {
 
   /** One instance by node and instance ID, case-insensitively. */
   get(node: string, id: string): ServiceRow | undefined {
-    return this.#byNode.get(fold(node))?.get(fold(id));
+    return this.#byNode.get(fold(node), fold(id));
   }
 
   /** Instances on one node, ordered by ID. */
-  ofNode(node: string): ServiceRow[] {
-    return sortedValues(this.#byNode.get(fold(node)));
+  ofNode(node: string): readonly ServiceRow[] {
+    return this.#byNode.of(fold(node));
   }
 
   /** Instances of one service name, ordered by node then ID. */
-  ofName(service: string): ServiceRow[] {
-    return sortedValues(this.#byName.get(fold(service)));
+  ofName(service: string): readonly ServiceRow[] {
+    return this.#byName.of(fold(service));
   }
 
   /** True when at least one instance of `service` exists. */
@@ -144,9 +128,8 @@ export class ServiceTable {
   }
 
   /** Every instance, ordered by node then ID. */
-  all(): ServiceRow[] {
-    const nodes = [...this.#byNode.keys()].sort(compareKeys);
-    return nodes.flatMap((node) => sortedValues(this.#byNode.get(node)));
+  all(): readonly ServiceRow[] {
+    return this.#byNode.all();
   }
 
   /** Inserts or replaces an instance. */
@@ -167,7 +150,7 @@ export class ServiceTable {
   #write(node: string, id: string, row: ServiceRow | undefined): void {
     const nodeKey = fold(node);
     const idKey = fold(id);
-    const previous = this.#byNode.get(nodeKey)?.get(idKey);
+    const previous = this.#byNode.get(nodeKey, idKey);
     this.#tx.record(() => this.#raw(nodeKey, idKey, previous));
     this.#raw(nodeKey, idKey, row);
     this.#indexes.bump("services");
@@ -178,19 +161,25 @@ export class ServiceTable {
   }
 
   #raw(nodeKey: string, idKey: string, row: ServiceRow | undefined): void {
-    const previous = this.#byNode.get(nodeKey)?.get(idKey);
+    const previous = this.#byNode.get(nodeKey, idKey);
     const nameKey = `${nodeKey}\u0000${idKey}`;
-    if (previous !== undefined) setNested(this.#byName, fold(previous.Service), nameKey);
-    setNested(this.#byNode, nodeKey, idKey, row);
-    if (row !== undefined) setNested(this.#byName, fold(row.Service), nameKey, row);
+    if (previous !== undefined) this.#byName.put(fold(previous.Service), nameKey, undefined);
+    this.#byNode.put(nodeKey, idKey, row);
+    if (row !== undefined) this.#byName.put(fold(row.Service), nameKey, row);
   }
 }
 
-/** Health checks by node. */
+/** Group key of the checks of one service instance ("" service ID: node-level checks). */
+function instanceKey(nodeKey: string, serviceId: string): string {
+  return `${nodeKey}\u0000${fold(serviceId)}`;
+}
+
+/** Health checks by node, and by node and service ID. */
 export class CheckTable {
   readonly #tx: TxContext;
   readonly #indexes: IndexTable;
-  readonly #byNode = new Map<string, Map<string, CheckRow>>();
+  readonly #byNode = new GroupedRows<CheckRow>();
+  readonly #byInstance = new GroupedRows<CheckRow>();
 
   /** Creates an empty table writing through `tx`. */
   constructor(tx: TxContext, indexes: IndexTable) {
@@ -200,18 +189,25 @@ export class CheckTable {
 
   /** One check by node and check ID, case-insensitively. */
   get(node: string, checkId: string): CheckRow | undefined {
-    return this.#byNode.get(fold(node))?.get(fold(checkId));
+    return this.#byNode.get(fold(node), fold(checkId));
   }
 
   /** Checks of one node (node-level and service-level), ordered by CheckID. */
-  ofNode(node: string): CheckRow[] {
-    return sortedValues(this.#byNode.get(fold(node)));
+  ofNode(node: string): readonly CheckRow[] {
+    return this.#byNode.of(fold(node));
+  }
+
+  /**
+   * Checks of one service instance, ordered by CheckID; `serviceId` "" gives the node-level
+   * checks (those bound to no service).
+   */
+  ofInstance(node: string, serviceId: string): readonly CheckRow[] {
+    return this.#byInstance.of(instanceKey(fold(node), serviceId));
   }
 
   /** Every check, ordered by node then CheckID. */
-  all(): CheckRow[] {
-    const nodes = [...this.#byNode.keys()].sort(compareKeys);
-    return nodes.flatMap((node) => sortedValues(this.#byNode.get(node)));
+  all(): readonly CheckRow[] {
+    return this.#byNode.all();
   }
 
   /** Inserts or replaces a check. */
@@ -226,17 +222,26 @@ export class CheckTable {
 
   /** Inserts without journaling; for restore only. */
   load(row: CheckRow): void {
-    setNested(this.#byNode, fold(row.Node), fold(row.CheckID), row);
+    this.#raw(fold(row.Node), fold(row.CheckID), row);
   }
 
   #write(node: string, checkId: string, row: CheckRow | undefined): void {
     const nodeKey = fold(node);
     const idKey = fold(checkId);
-    const previous = this.#byNode.get(nodeKey)?.get(idKey);
-    this.#tx.record(() => setNested(this.#byNode, nodeKey, idKey, previous));
-    setNested(this.#byNode, nodeKey, idKey, row);
+    const previous = this.#byNode.get(nodeKey, idKey);
+    this.#tx.record(() => this.#raw(nodeKey, idKey, previous));
+    this.#raw(nodeKey, idKey, row);
     this.#indexes.bump("checks");
     this.#tx.touch("t:checks");
     this.#tx.touch(nodeWatch(node));
+  }
+
+  #raw(nodeKey: string, idKey: string, row: CheckRow | undefined): void {
+    const previous = this.#byNode.get(nodeKey, idKey);
+    if (previous !== undefined) {
+      this.#byInstance.put(instanceKey(nodeKey, previous.ServiceID), idKey, undefined);
+    }
+    this.#byNode.put(nodeKey, idKey, row);
+    if (row !== undefined) this.#byInstance.put(instanceKey(nodeKey, row.ServiceID), idKey, row);
   }
 }

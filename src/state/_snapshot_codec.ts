@@ -32,9 +32,9 @@ interface SnapshotDoc {
   readonly version: typeof SNAPSHOT_VERSION;
   readonly appliedIndex: number;
   readonly indexes: [string, number][];
-  readonly nodes: NodeRow[];
-  readonly services: ServiceRow[];
-  readonly checks: CheckRow[];
+  readonly nodes: readonly NodeRow[];
+  readonly services: readonly ServiceRow[];
+  readonly checks: readonly CheckRow[];
   readonly sessions: SessionRow[];
   readonly kvs: StoredKv[];
   readonly tombstones: [string, number][];

@@ -7,6 +7,7 @@
 import { CheckTable, NodeTable, ServiceTable } from "./_catalog_tables.ts";
 import { KvTable, LockDelayTable, TombstoneTable } from "./_kv_tables.ts";
 import { CoordinateTable, FederationStateTable, SessionTable } from "./_other_tables.ts";
+import { ReadMemo } from "./_read_memo.ts";
 import { TxContext } from "./_tx.ts";
 import { IndexTable } from "./indexes.ts";
 
@@ -23,6 +24,8 @@ export interface Tables {
   readonly lockDelays: LockDelayTable;
   readonly federationStates: FederationStateTable;
   readonly coordinates: CoordinateTable;
+  /** Memoized reads; the FSM drops entries by the watch keys each command touches. */
+  readonly memo: ReadMemo;
 }
 
 /** Creates empty tables sharing one transaction context. */
@@ -41,5 +44,6 @@ export function createTables(): Tables {
     lockDelays: new LockDelayTable(tx),
     federationStates: new FederationStateTable(tx, indexes),
     coordinates: new CoordinateTable(tx, indexes),
+    memo: new ReadMemo(tx),
   };
 }

@@ -53,6 +53,12 @@ export function serviceIndex(t: Tables, service: string, withChecks: boolean): n
     : t.indexes.max("nodes", "services");
 }
 
+/** True when `filter` keeps everything, so the read may be memoized. */
+export function isUnfiltered(filter: InstanceFilter): boolean {
+  return (filter.tags === undefined || filter.tags.length === 0) &&
+    filter.nodeMeta === undefined;
+}
+
 /** Instances of `service` joined with their nodes, filtered, ordered by node then ID. */
 export function serviceInstances(
   t: Tables,
@@ -60,12 +66,18 @@ export function serviceInstances(
   filter: InstanceFilter,
 ): ServiceInstance[] {
   const out: ServiceInstance[] = [];
+  const tags = filter.tags !== undefined && filter.tags.length > 0 ? filter.tags : undefined;
   for (const row of t.services.ofName(service)) {
     const node = t.nodes.get(row.Node)!;
-    if (!tagsMatch(row, filter.tags) || !nodeMetaMatches(node, filter.nodeMeta)) continue;
-    out.push({ Node: node, Service: row });
+    if (!tagsMatch(row, tags) || !nodeMetaMatches(node, filter.nodeMeta)) continue;
+    out.push(Object.freeze({ Node: node, Service: row }));
   }
   return out;
+}
+
+/** Memo key of a per-service read: `kind` names the read, the name is folded. */
+export function serviceMemoKey(kind: string, service: string): string {
+  return `${kind}\u0000${fold(service)}`;
 }
 
 /** One node and its service instances (`/v1/catalog/node/:node`). */
@@ -84,9 +96,12 @@ export class CatalogReader {
   }
 
   /** Every node, ordered by name (`/v1/catalog/nodes`). */
-  nodes(filter: InstanceFilter = {}, ws?: WatchSet): Indexed<NodeRow[]> {
+  nodes(filter: InstanceFilter = {}, ws?: WatchSet): Indexed<readonly NodeRow[]> {
     ws?.addEncoded("t:nodes");
-    const nodes = this.#t.nodes.all().filter((node) => nodeMetaMatches(node, filter.nodeMeta));
+    const all = this.#t.nodes.all();
+    const nodes = filter.nodeMeta === undefined
+      ? all
+      : all.filter((node) => nodeMetaMatches(node, filter.nodeMeta));
     return { index: this.#t.indexes.get("nodes"), value: nodes };
   }
 
@@ -98,23 +113,40 @@ export class CatalogReader {
 
   /**
    * Service names with the union of their instances' tags, names and tags sorted
-   * (`/v1/catalog/services`). Node-meta filters keep instances on matching nodes.
+   * (`/v1/catalog/services`). Node-meta filters keep instances on matching nodes. Without a
+   * filter the answer is memoized (and frozen) until the services table changes.
    */
-  services(filter: InstanceFilter = {}, ws?: WatchSet): Indexed<Record<string, string[]>> {
+  services(
+    filter: InstanceFilter = {},
+    ws?: WatchSet,
+  ): Indexed<Readonly<Record<string, readonly string[]>>> {
     ws?.addEncoded("t:services");
     if (filter.nodeMeta !== undefined) ws?.addEncoded("t:nodes");
+    const index = this.#t.indexes.max("nodes", "services");
+    if (filter.nodeMeta !== undefined) return { index, value: this.#serviceTags(filter.nodeMeta) };
+    const value = this.#t.memo.remember(
+      "catalog.services",
+      ["t:services"],
+      () => this.#serviceTags(undefined),
+    );
+    return { index, value };
+  }
+
+  #serviceTags(nodeMeta: InstanceFilter["nodeMeta"]): Readonly<Record<string, string[]>> {
     const tags = new Map<string, Set<string>>();
     for (const row of this.#t.services.all()) {
-      if (!nodeMetaMatches(this.#t.nodes.get(row.Node)!, filter.nodeMeta)) continue;
+      if (nodeMeta !== undefined && !nodeMetaMatches(this.#t.nodes.get(row.Node)!, nodeMeta)) {
+        continue;
+      }
       let set = tags.get(row.Service);
       if (set === undefined) tags.set(row.Service, set = new Set());
       for (const tag of row.Tags) set.add(tag);
     }
     const value: Record<string, string[]> = {};
     for (const name of [...tags.keys()].sort(compareKeys)) {
-      value[name] = [...tags.get(name)!].sort(compareKeys);
+      value[name] = Object.freeze([...tags.get(name)!].sort(compareKeys)) as string[];
     }
-    return { index: this.#t.indexes.max("nodes", "services"), value };
+    return Object.freeze(value);
   }
 
   /** Instances of one service with their nodes (`/v1/catalog/service/:service`). */
@@ -122,12 +154,17 @@ export class CatalogReader {
     service: string,
     filter: InstanceFilter = {},
     ws?: WatchSet,
-  ): Indexed<ServiceInstance[]> {
-    ws?.addEncoded(serviceWatch(service));
-    return {
-      index: serviceIndex(this.#t, service, false),
-      value: serviceInstances(this.#t, service, filter),
-    };
+  ): Indexed<readonly ServiceInstance[]> {
+    const watch = serviceWatch(service);
+    ws?.addEncoded(watch);
+    const index = serviceIndex(this.#t, service, false);
+    if (!isUnfiltered(filter)) return { index, value: serviceInstances(this.#t, service, filter) };
+    const value = this.#t.memo.remember(
+      serviceMemoKey("catalog.service", service),
+      [watch],
+      () => Object.freeze(serviceInstances(this.#t, service, filter)),
+    );
+    return { index, value };
   }
 
   /** One node with its services, or null (`/v1/catalog/node/:node`). */

@@ -243,15 +243,21 @@ export function decodeCommand(bytes: Uint8Array): Command {
 }
 
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const BASE64_CHUNK_BYTES = 0x8000;
+
+/**
+ * The ES2026 base64 methods of `Uint8Array` (native in Deno and Bun, not yet in the
+ * TypeScript lib files we compile against).
+ */
+interface NativeBase64 {
+  toBase64(): string;
+}
+interface NativeBase64Constructor {
+  fromBase64(text: string): Uint8Array;
+}
 
 /** Encodes bytes as standard padded base64 (how Consul's JSON carries KV values). */
 export function encodeBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let at = 0; at < bytes.length; at += BASE64_CHUNK_BYTES) {
-    binary += String.fromCharCode(...bytes.subarray(at, at + BASE64_CHUNK_BYTES));
-  }
-  return btoa(binary);
+  return (bytes as Uint8Array & NativeBase64).toBase64();
 }
 
 /**
@@ -260,11 +266,11 @@ export function encodeBase64(bytes: Uint8Array): string {
  * @throws {StateError} `invalid_input` when `text` is not base64.
  */
 export function decodeBase64(text: string): Uint8Array {
+  // The native decoder skips ASCII whitespace and accepts missing padding; Consul's (Go's)
+  // does neither, so check first. Like Go's non-strict decoder (and atob), it ignores
+  // non-zero bits in the last character.
   if (!BASE64_PATTERN.test(text)) {
     throw new StateError("invalid_input", "Value must be standard padded base64");
   }
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+  return (Uint8Array as unknown as NativeBase64Constructor).fromBase64(text);
 }

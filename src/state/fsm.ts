@@ -125,6 +125,8 @@ export function applyCommand<C extends Command>(
   }
   const touched = tables.tx.commit();
   setAppliedIndex(index);
+  // Before waking anyone, so that a woken blocking query reads fresh data.
+  tables.memo.invalidate(touched);
   watches.notify(touched);
   return { ok: true, value };
 }

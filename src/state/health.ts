@@ -6,12 +6,15 @@
  */
 
 import { fold, nodeWatch, serviceWatch } from "./_catalog_tables.ts";
+import { compareKeys } from "./_sorted_keys.ts";
 import type { Tables } from "./_tables.ts";
 import {
   type InstanceFilter,
+  isUnfiltered,
   nodeMetaMatches,
   serviceIndex,
   serviceInstances,
+  serviceMemoKey,
 } from "./catalog_read.ts";
 import type { CheckRow, CheckServiceNode, HealthStatus, Indexed } from "./rows.ts";
 import type { WatchSet } from "./watch.ts";
@@ -32,7 +35,7 @@ export class HealthReader {
   }
 
   /** Checks of one node, ordered by CheckID (`/v1/health/node/:node`). */
-  nodeChecks(node: string, ws?: WatchSet): Indexed<CheckRow[]> {
+  nodeChecks(node: string, ws?: WatchSet): Indexed<readonly CheckRow[]> {
     ws?.addEncoded(nodeWatch(node));
     return { index: this.#t.indexes.get("checks"), value: this.#t.checks.ofNode(node) };
   }
@@ -42,9 +45,7 @@ export class HealthReader {
     ws?.addEncoded(serviceWatch(service));
     const value: CheckRow[] = [];
     for (const instance of serviceInstances(this.#t, service, { nodeMeta: filter.nodeMeta })) {
-      for (const check of this.#t.checks.ofNode(instance.Node.Node)) {
-        if (fold(check.ServiceID) === fold(instance.Service.ID)) value.push(check);
-      }
+      value.push(...this.#t.checks.ofInstance(instance.Node.Node, instance.Service.ID));
     }
     return { index: this.#t.indexes.get("checks"), value };
   }
@@ -54,13 +55,16 @@ export class HealthReader {
     state: HealthStatus | "any",
     filter: InstanceFilter = {},
     ws?: WatchSet,
-  ): Indexed<CheckRow[]> {
+  ): Indexed<readonly CheckRow[]> {
     ws?.addEncoded("t:checks");
     if (filter.nodeMeta !== undefined) ws?.addEncoded("t:nodes");
-    const value = this.#t.checks.all().filter((check) =>
-      (state === "any" || check.Status === state) &&
-      nodeMetaMatches(this.#t.nodes.get(check.Node)!, filter.nodeMeta)
-    );
+    const all = this.#t.checks.all();
+    const value = state === "any" && filter.nodeMeta === undefined
+      ? all
+      : all.filter((check) =>
+        (state === "any" || check.Status === state) &&
+        nodeMetaMatches(this.#t.nodes.get(check.Node)!, filter.nodeMeta)
+      );
     return { index: this.#t.indexes.get("checks"), value };
   }
 
@@ -80,28 +84,54 @@ export class HealthReader {
     return { index: this.#t.indexes.max("nodes", "services", "checks"), value };
   }
 
-  #checksOf(node: string, serviceId: string): CheckRow[] {
-    return this.#t.checks.ofNode(node).filter((check) =>
-      check.ServiceID === "" || fold(check.ServiceID) === fold(serviceId)
-    );
+  /** Node-level checks merged with the instance's own, ordered by CheckID. */
+  #checksOf(node: string, serviceId: string): readonly CheckRow[] {
+    const nodeLevel = this.#t.checks.ofInstance(node, "");
+    const own = this.#t.checks.ofInstance(node, serviceId);
+    if (nodeLevel.length === 0) return own;
+    if (own.length === 0) return nodeLevel;
+    const merged: CheckRow[] = [];
+    let a = 0;
+    let b = 0;
+    while (a < nodeLevel.length && b < own.length) {
+      const order = compareKeys(fold(nodeLevel[a].CheckID), fold(own[b].CheckID));
+      merged.push(order < 0 ? nodeLevel[a++] : own[b++]);
+    }
+    merged.push(...nodeLevel.slice(a), ...own.slice(b));
+    return Object.freeze(merged);
   }
 
   /**
    * Instances of a service with their node and checks (node-level checks plus the
    * instance's own), ordered by node then service ID (`/v1/health/service/:service`).
+   * Without tag or node-meta filters the answer is memoized (and frozen) until something
+   * under the service's watch key changes.
    */
   serviceNodes(
     service: string,
     filter: HealthServiceFilter = {},
     ws?: WatchSet,
-  ): Indexed<CheckServiceNode[]> {
-    ws?.addEncoded(serviceWatch(service));
+  ): Indexed<readonly CheckServiceNode[]> {
+    const watch = serviceWatch(service);
+    ws?.addEncoded(watch);
+    const index = serviceIndex(this.#t, service, true);
+    if (!isUnfiltered(filter)) return { index, value: this.#checkServiceNodes(service, filter) };
+    const kind = filter.passingOnly ? "health.service.passing" : "health.service";
+    const value = this.#t.memo.remember(
+      serviceMemoKey(kind, service),
+      [watch],
+      () => Object.freeze(this.#checkServiceNodes(service, filter)),
+    );
+    return { index, value };
+  }
+
+  #checkServiceNodes(service: string, filter: HealthServiceFilter): CheckServiceNode[] {
     const value: CheckServiceNode[] = [];
     for (const instance of serviceInstances(this.#t, service, filter)) {
       const checks = this.#checksOf(instance.Node.Node, instance.Service.ID);
       if (filter.passingOnly && checks.some((check) => check.Status !== "passing")) continue;
-      value.push({ Node: instance.Node, Service: instance.Service, Checks: checks });
+      value.push(Object.freeze({ Node: instance.Node, Service: instance.Service, Checks: checks }));
     }
-    return { index: serviceIndex(this.#t, service, true), value };
+    return value;
   }
 }

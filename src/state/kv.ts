@@ -151,7 +151,16 @@ export function applyKvOp(t: Tables, op: KvOp, entry: KvEntryInput): boolean {
 
 /** A copy safe to hand out: rows are frozen, but their value bytes cannot be. */
 export function exportKv(row: KvRow): KvRow {
-  return Object.freeze({ ...row, Value: row.Value === null ? null : row.Value.slice() });
+  // Fields spelled out: a spread of a frozen row is several times slower on a hot read.
+  return Object.freeze({
+    Key: row.Key,
+    Flags: row.Flags,
+    Value: row.Value === null ? null : row.Value.slice(),
+    Session: row.Session,
+    LockIndex: row.LockIndex,
+    CreateIndex: row.CreateIndex,
+    ModifyIndex: row.ModifyIndex,
+  });
 }
 
 /** Reads of the KV table. */
