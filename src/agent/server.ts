@@ -15,6 +15,7 @@ import {
   GatewayGossipTransport,
   NetTransport,
   presets,
+  serverInfo,
   serverTags,
   startWanPool,
   type WanPool,
@@ -198,7 +199,7 @@ export async function startServer(
     stops.push(() => leader.stop());
     wanfed?.startLeaderLoops({
       state,
-      hasDatacenter: (dc) => router.knownDatacenters().includes(dc),
+      hasDatacenter: (dc) => router.hasDatacenter(dc),
       callPrimary: (method, body, signal) => {
         const request = { ...body, Datacenter: config.primaryDatacenter };
         return forwarder
@@ -340,29 +341,44 @@ async function startWan(
 }
 
 /**
- * Makes the router match the WAN pool, as Consul's router does: a datacenter stays known while
- * any of its servers is alive or failed (requests then get "Remote DC has no server currently
- * reachable"); it is forgotten once its last server has left (then "No path to datacenter").
+ * Makes the router match the WAN pool, as Consul's router does: a server stays listed while it
+ * is alive or failed — failed ones last, still tried when nothing else is left, so a falsely
+ * suspected server (a gateway tunnel cut, say) is reached again at once — and is dropped when
+ * it leaves. A datacenter whose last server left is forgotten ("No path to datacenter").
  */
 function syncRouter(router: DcRouter, pool: WanPool, localDc: string): void {
-  const byDc = new Map<string, { node: string; addr: { hostname: string; port: number } }[]>();
+  const byDc = new Map<
+    string,
+    { node: string; addr: { hostname: string; port: number }; failed: boolean }[]
+  >();
   for (const member of pool.members()) {
-    const dc = member.Tags.dc;
-    if (
-      member.Tags.role === "consul" && dc && (member.Status === ALIVE || member.Status === FAILED)
-    ) {
-      if (!byDc.has(dc)) byDc.set(dc, []);
+    if (member.Status !== ALIVE && member.Status !== FAILED) continue;
+    let info;
+    try {
+      info = serverInfo({
+        name: member.Name,
+        addr: { hostname: member.Addr, port: member.Port },
+        tags: member.Tags,
+        status: member.Status,
+      });
+    } catch {
+      continue; // A member with malformed server tags is not routable; the pool logged it.
     }
-  }
-  for (const server of pool.servers()) {
-    const list = byDc.get(server.dc) ?? [];
-    list.push({ node: server.node, addr: server.rpcAddr });
-    byDc.set(server.dc, list);
+    if (info === null || info.dc === localDc) continue;
+    const list = byDc.get(info.dc) ?? [];
+    list.push({ node: info.node, addr: info.rpcAddr, failed: member.Status === FAILED });
+    byDc.set(info.dc, list);
   }
   for (const dc of router.knownDatacenters()) {
     if (dc !== localDc && !byDc.has(dc)) router.removeDatacenter(dc);
   }
-  for (const [dc, servers] of byDc) router.setServers(dc, servers);
+  for (const [dc, servers] of byDc) {
+    router.setServers(dc, servers.map(({ node, addr }) => ({ node, addr })));
+    for (const server of servers) {
+      if (server.failed) router.notifyFailedServer(dc, server.node);
+      else router.notifyServerHealthy(dc, server.node);
+    }
+  }
 }
 
 function wanMembership(pool: WanPool | null, self: AgentMember, viaGateways: boolean): Membership {

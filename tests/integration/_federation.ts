@@ -6,8 +6,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningAgent, startAgent } from "../../src/agent/agent.ts";
-import { createLogger } from "../../src/agent/logger.ts";
+import { createLogger, LOG_LEVELS, type LogLevel } from "../../src/agent/logger.ts";
 import { loadConfig } from "../../src/config/mod.ts";
+import { type MeshGateway, startMeshGateway } from "../../src/gateway/mod.ts";
 import type { Runtime } from "../../src/runtime/ports.ts";
 import { createCa, createLeafCert } from "../../src/tls/mod.ts";
 import { freePort } from "../e2e/_agent_process.ts";
@@ -41,22 +42,32 @@ export interface DcServer {
 export class Federation {
   readonly dir = mkdtempSync(join(tmpdir(), "consulate-federation-"));
   readonly servers: DcServer[] = [];
+  /** Gateways started through {@linkcode Federation.startGateway}, stopped first on close. */
+  readonly gateways: MeshGateway[] = [];
   #ca: { certPem: string; keyPem: string } | null = null;
 
   constructor(readonly runtime: Runtime) {}
 
-  /** Writes a server's certificates and config file; `otherCa` issues from an untrusted CA. */
+  /**
+   * Writes a server's certificates and config file; `otherCa` issues from an untrusted CA, and
+   * `certDc` issues the certificate for another datacenter than the one configured.
+   */
   async addServer(
     dc: string,
     node: string,
-    options: { joinWan?: DcServer; otherCa?: boolean; extra?: Record<string, unknown> } = {},
+    options: {
+      joinWan?: DcServer;
+      otherCa?: boolean;
+      certDc?: string;
+      extra?: Record<string, unknown>;
+    } = {},
   ): Promise<DcServer> {
     const { clock, random } = this.runtime;
     this.#ca ??= await createCa({ domain: "consul", clock, random });
     const ca = options.otherCa ? await createCa({ domain: "consul", clock, random }) : this.#ca;
     const leaf = await createLeafCert({
       kind: "server",
-      dc,
+      dc: options.certDc ?? dc,
       node,
       domain: "consul",
       caCertPem: ca.certPem,
@@ -126,7 +137,7 @@ export class Federation {
       hostname: server.node,
     });
     const logger = createLogger({
-      level: "WARN",
+      level: testLogLevel(),
       clock: this.runtime.clock,
       sink: (line) => this.runtime.process.writeStderr(`[${server.dc}] ${line}`),
     });
@@ -134,11 +145,94 @@ export class Federation {
     return server.agent;
   }
 
-  /** Stops every in-process agent and removes the directory. */
+  /**
+   * Starts a mesh gateway for `server`'s datacenter on `port` (default: a free one), registered
+   * in its agent with `-expose-servers`, the way `consulate mesh-gateway -register` does.
+   */
+  async startGateway(
+    server: DcServer,
+    options: { port?: number; serviceId?: string } = {},
+  ): Promise<MeshGateway> {
+    const port = options.port ?? await freePort();
+    const gateway = await startMeshGateway({
+      runtime: this.runtime,
+      agentAddr: `127.0.0.1:${server.httpPort}`,
+      serviceName: "mesh-gateway",
+      serviceId: options.serviceId ?? `mesh-gateway-${port}`,
+      lanAddr: { Address: "127.0.0.1", Port: port },
+      wanAddr: { Address: "127.0.0.1", Port: port },
+      exposeServers: true,
+      register: true,
+    });
+    this.gateways.push(gateway);
+    return gateway;
+  }
+
+  /** Stops every gateway and in-process agent, then removes the directory. */
   async close(): Promise<void> {
+    for (const gateway of this.gateways) await gateway.stop({ graceMs: 200 }).catch(() => {});
     for (const server of this.servers) await server.agent?.shutdown().catch(() => {});
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** `CONSULATE_TEST_LOG=DEBUG` (or INFO, TRACE) shows what the servers did when a test fails. */
+function testLogLevel(): LogLevel {
+  const wanted = process.env.CONSULATE_TEST_LOG?.toUpperCase();
+  return LOG_LEVELS.find((level) => level === wanted) ?? "WARN";
+}
+
+/**
+ * Config for WAN federation via mesh gateways (`extra` of {@linkcode Federation.addServer}):
+ * Connect on, dc1 primary, and in a secondary the primary's gateway addresses. Intervals are
+ * short so a test sees the bootstrap and the star join retried within seconds.
+ */
+export function wanfedConfig(primaryGateways: readonly string[] = []): Record<string, unknown> {
+  return {
+    primary_datacenter: "dc1",
+    connect: { enabled: true, enable_mesh_gateway_wan_federation: true },
+    retry_interval_wan: "500ms",
+    ...(primaryGateways.length > 0
+      ? { primary_gateways: [...primaryGateways], primary_gateways_interval: "1s" }
+      : {}),
+  };
+}
+
+/** `127.0.0.1:<port>` of a gateway's first listener. */
+export function gatewayAddr(gateway: MeshGateway): string {
+  return `127.0.0.1:${gateway.addrs[0].port}`;
+}
+
+/** Connections a gateway routed on `route` (`remote-dc:dc2`, `local-server:n1`, ...). */
+export function routedConnections(gateway: MeshGateway, route: string): number {
+  return gateway.counters.snapshot().routes.find((row) => row.route === route)?.connections ?? 0;
+}
+
+/** Bytes a gateway spliced on `route`, both directions together. */
+export function routedBytes(gateway: MeshGateway, route: string): number {
+  const row = gateway.counters.snapshot().routes.find((r) => r.route === route);
+  return row === undefined ? 0 : row.bytesIn + row.bytesOut;
+}
+
+/** The datacenters and gateway WAN ports a server's replicated federation states list. */
+export async function federationStateGateways(
+  server: DcServer,
+): Promise<Record<string, number[]>> {
+  const { body } = await getJson<
+    { Datacenter: string; MeshGateways?: { Service: { Port: number } }[] }[]
+  >(`${server.api}/internal/federation-states`);
+  const result: Record<string, number[]> = {};
+  for (const state of body) {
+    result[state.Datacenter] = (state.MeshGateways ?? []).map((g) => g.Service.Port).sort();
+  }
+  return result;
+}
+
+/** True when a `?dc=` catalog read from `from` to `to` answers 200 with the `consul` service. */
+export async function forwardingWorks(from: DcServer, to: DcServer): Promise<boolean> {
+  const response = await fetch(`${from.api}/catalog/services?dc=${to.dc}`);
+  const text = await response.text();
+  return response.ok && "consul" in JSON.parse(text);
 }
 
 /** GET `url` and parse JSON, failing with the status and body when not 2xx. */

@@ -1,0 +1,135 @@
+/**
+ * Mesh gateways that move to a new address while two datacenters are federated through them:
+ * the change reaches the other datacenter through federation states, and federation keeps
+ * working once the old addresses are gone.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import type { MeshGateway } from "../../src/gateway/mod.ts";
+import { currentRuntime } from "../../src/runtime/current.ts";
+import {
+  aliveWanMembers,
+  type DcServer,
+  eventually,
+  Federation,
+  federationStateGateways,
+  forwardingWorks,
+  gatewayAddr,
+  routedConnections,
+  wanfedConfig,
+} from "./_federation.ts";
+
+const runtime = await currentRuntime();
+const federation = new Federation(runtime);
+const BOTH_SERVERS = ["n1.dc1", "n2.dc2"];
+/**
+ * Slower failure detection than FAST_GOSSIP_WAN: stopping a gateway cuts the pooled tunnels
+ * through it, and with two servers one lost probe would otherwise declare the other failed
+ * (see the report on router behaviour); this file is about addresses, not failure detection.
+ */
+const TOLERANT_GOSSIP_WAN = {
+  probe_interval: "1s",
+  probe_timeout: "500ms",
+  suspicion_mult: 6,
+  gossip_interval: "200ms",
+  retransmit_mult: 3,
+};
+
+let dc1: DcServer, dc2: DcServer;
+let primaryA: MeshGateway, primaryB: MeshGateway;
+let secondaryC: MeshGateway, secondaryD: MeshGateway;
+
+function portOf(gateway: MeshGateway): number {
+  return gateway.addrs[0].port;
+}
+
+/** Waits until `server`'s federation states list exactly `ports` for `dc`. */
+async function awaitStatePorts(server: DcServer, dc: string, ports: number[]): Promise<void> {
+  const expected = [...ports].sort();
+  let seen: number[] | undefined;
+  await eventually(
+    `${server.dc}'s federation state of ${dc} to list gateway ports ${expected}`,
+    async () => {
+      seen = (await federationStateGateways(server))[dc];
+      return JSON.stringify(seen) === JSON.stringify(expected);
+    },
+  ).catch((error) => {
+    throw new Error(`${error.message}; last seen ${JSON.stringify(seen)}`);
+  });
+}
+
+async function awaitFederated(what: string): Promise<void> {
+  await eventually(`dc1 -> dc2 forwarding ${what}`, () => forwardingWorks(dc1, dc2));
+  await eventually(`dc2 -> dc1 forwarding ${what}`, () => forwardingWorks(dc2, dc1));
+  for (const server of [dc1, dc2]) {
+    await eventually(
+      `${server.dc} to see both servers alive ${what}`,
+      async () => JSON.stringify(await aliveWanMembers(server)) === JSON.stringify(BOTH_SERVERS),
+    );
+  }
+}
+
+before(async () => {
+  dc1 = await federation.addServer("dc1", "n1", {
+    extra: { ...wanfedConfig(), gossip_wan: TOLERANT_GOSSIP_WAN },
+  });
+  await federation.start(dc1);
+  primaryA = await federation.startGateway(dc1, { serviceId: "mesh-gateway-a" });
+  primaryB = await federation.startGateway(dc1, { serviceId: "mesh-gateway-b" });
+  dc2 = await federation.addServer("dc2", "n2", {
+    extra: {
+      ...wanfedConfig([gatewayAddr(primaryA), gatewayAddr(primaryB)]),
+      gossip_wan: TOLERANT_GOSSIP_WAN,
+    },
+  });
+  await federation.start(dc2);
+  secondaryC = await federation.startGateway(dc2, { serviceId: "mesh-gateway-c" });
+  secondaryD = await federation.startGateway(dc2, { serviceId: "mesh-gateway-d" });
+  await awaitFederated("at start");
+  await awaitStatePorts(dc2, "dc1", [portOf(primaryA), portOf(primaryB)]);
+  await awaitStatePorts(dc1, "dc2", [portOf(secondaryC), portOf(secondaryD)]);
+});
+after(() => federation.close());
+
+// The secondary's gateways move first: while they move, the secondary may have to fall back to
+// dialing the primary's gateways directly, and Consul's advice is to keep the addresses in
+// primary_gateways alive until new ones have replicated.
+describe("mesh gateways that change address", () => {
+  test("a secondary gateway restarted under the same ID on a new port reaches the primary", async () => {
+    const oldPort = portOf(secondaryC);
+    await secondaryC.stop({ graceMs: 200 });
+    const replacement = await federation.startGateway(dc2, { serviceId: "mesh-gateway-c" });
+    assert.notEqual(portOf(replacement), oldPort);
+    await awaitStatePorts(dc1, "dc2", [portOf(replacement), portOf(secondaryD)]);
+    await awaitStatePorts(dc2, "dc2", [portOf(replacement), portOf(secondaryD)]);
+    await awaitFederated("after dc2's gateway moved");
+
+    await secondaryD.stop({ graceMs: 200 });
+    await awaitStatePorts(dc1, "dc2", [portOf(replacement)]);
+    await awaitFederated("with only the replacement left in dc2");
+    const put = await fetch(`${dc1.api}/kv/moved?dc=dc2`, { method: "PUT", body: "dc1" });
+    assert.equal(await put.text(), "true", "dc1 writes to dc2 through the new address");
+    const delivered = routedConnections(replacement, "local-server:n2") +
+      routedConnections(replacement, "any-local-server");
+    assert.ok(delivered > 0, "dc1's traffic reached n2 through the replacement gateway");
+  });
+
+  test("a primary gateway replaced under a new ID on a new port reaches the secondary", async () => {
+    const oldPort = portOf(primaryA);
+    await primaryA.stop({ graceMs: 200 });
+    const replacement = await federation.startGateway(dc1, { serviceId: "mesh-gateway-a2" });
+    assert.notEqual(portOf(replacement), oldPort);
+    await awaitStatePorts(dc2, "dc1", [portOf(replacement), portOf(primaryB)]);
+    await awaitStatePorts(dc1, "dc1", [portOf(replacement), portOf(primaryB)]);
+    await awaitFederated("after dc1's gateway moved");
+
+    await primaryB.stop({ graceMs: 200 });
+    await awaitStatePorts(dc2, "dc1", [portOf(replacement)]);
+    await awaitFederated("with only the replacement left in dc1");
+    const put = await fetch(`${dc2.api}/kv/moved?dc=dc1`, { method: "PUT", body: "dc2" });
+    assert.equal(await put.text(), "true", "dc2 writes to dc1 through the new address");
+    const delivered = routedConnections(replacement, "local-server:n1") +
+      routedConnections(replacement, "any-local-server");
+    assert.ok(delivered > 0, "dc2's traffic reached n1 through the replacement gateway");
+  });
+});
