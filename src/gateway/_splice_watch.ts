@@ -1,6 +1,6 @@
 /**
- * What the proxy watches on a spliced connection: when bytes last moved (to close idle
- * connections) and how many moved (for per-route counters), without adding buffering.
+ * What the proxy watches on a spliced connection: when bytes last moved, to close idle
+ * connections. Byte counts come from `Net.splice`'s `onBytes`, which also touches this timer.
  *
  * @module
  */
@@ -45,24 +45,4 @@ export class IdleTimer {
     }
     this.#timer = this.#clock.setTimer(this.#timeoutMs - idleMs, () => this.#check());
   }
-}
-
-/** Passes chunks through one at a time (no extra buffering), reporting each one's size. */
-export function metered(
-  source: ReadableStream<Uint8Array>,
-  onChunk: (bytes: number) => void,
-): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) {
-        controller.close();
-        return;
-      }
-      onChunk(value.byteLength);
-      controller.enqueue(value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  }, { highWaterMark: 0 });
 }

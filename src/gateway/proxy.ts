@@ -1,7 +1,8 @@
 /**
  * The mesh gateway's data path: accept a TCP connection, read its TLS ClientHello without
  * decrypting it, pick a target from the current route table, dial it, replay the hello and
- * splice bytes both ways until either end finishes.
+ * splice bytes both ways (`Net.splice`, native between the runtime's own sockets) until both
+ * ends finish.
  *
  * What it guards against: peers that never finish a hello (hello timeout), garbage or
  * oversized hellos (the sniffer's bound), floods (a global connection limit), unreachable
@@ -13,12 +14,11 @@
  * @module
  */
 import type { Clock, Conn, Listener, Net, Random, Timer } from "../runtime/ports.ts";
-import { pipeBoth, prependToReadable, replaceReadable } from "../runtime/streams.ts";
 import { ClientHelloSniffer } from "./hello_sniffer.ts";
 import { type AcceptedRoute, type GatewayCounters, routeKey } from "./counters.ts";
 import { resolveRoute, type RouteTable } from "./route_table.ts";
 import { parseHostPort } from "./host_port.ts";
-import { IdleTimer, metered } from "./_splice_watch.ts";
+import { IdleTimer } from "./_splice_watch.ts";
 
 /** Default for {@linkcode ProxyLimits.maxConnections}. */
 export const DEFAULT_MAX_CONNECTIONS = 4096;
@@ -327,16 +327,18 @@ export class GatewayProxy {
       client.close();
       upstream.close();
     });
-    const fromClient = metered(prependToReadable(client.readable, hello), (bytes) => {
-      idle.touch();
-      counters.addBytes(route, bytes, 0);
-    });
-    const fromUpstream = metered(upstream.readable, (bytes) => {
-      idle.touch();
-      counters.addBytes(route, 0, bytes);
-    });
     try {
-      await pipeBoth(replaceReadable(client, fromClient), replaceReadable(upstream, fromUpstream));
+      if (!(await replayHello(upstream, hello))) return;
+      counters.addBytes(route, hello.byteLength, 0);
+      // The hello was read through the client's stream and written through upstream's, and
+      // both are released again, so the runtime may splice its own sockets natively.
+      await this.#net.splice(client, upstream, {
+        onBytes(direction, n) {
+          idle.touch();
+          if (direction === "aToB") counters.addBytes(route, n, 0);
+          else counters.addBytes(route, 0, n);
+        },
+      });
     } finally {
       idle.cancel();
       counters.connectionClosed(route);
@@ -372,6 +374,19 @@ export function alternativeTarget(
   }
   const others = candidates.filter((addr) => addr !== decision.addr);
   return others.length === 0 ? null : others[random.int(others.length)];
+}
+
+/** Writes the sniffed ClientHello to the target; false when the target is already gone. */
+async function replayHello(upstream: Conn, hello: Uint8Array): Promise<boolean> {
+  const writer = upstream.writable.getWriter();
+  try {
+    await writer.write(hello);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    writer.releaseLock();
+  }
 }
 
 function describe(error: unknown): string {

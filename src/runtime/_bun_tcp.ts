@@ -18,6 +18,14 @@ export const BUN_READ_QUEUE_BYTES = 256 * 1024;
 /** Accepted connections a listener holds for its consumer; beyond this they are refused. */
 export const MAX_PENDING_TCP_ACCEPTS = 128;
 
+/** Bun TCP Conns made here, so `spliceBun` can recognise them and reach their sockets. */
+const NATIVE_TCP = new WeakMap<Conn, BunSocketState>();
+
+/** The state behind `conn` when this adapter made it, else `undefined`. */
+export function bunSocketState(conn: Conn): BunSocketState | undefined {
+  return NATIVE_TCP.get(conn);
+}
+
 /** The part of a Bun TCP socket this adapter uses. */
 export interface BunSocket {
   data: BunSocketState | undefined;
@@ -77,6 +85,14 @@ export class BunSocketState {
   #gone = false;
   #drainWaiter: (() => void) | null = null;
   #resolveClosed!: () => void;
+  /** Set while a native splice owns this socket: where its incoming bytes go. */
+  #leg: SpliceLeg | null = null;
+  /** Spliced bytes the socket did not take yet; at most what arrived before the source paused. */
+  #pending: Uint8Array[] = [];
+  /** The spliced socket paused because this one is full; resumed on drain. */
+  #pausedSource: BunSocketState | null = null;
+  /** Half-close once `#pending` is written, because the splice source ended. */
+  #shutdownAfterFlush: (() => void) | null = null;
 
   /** Wraps `socket`; `remote` names the peer in error messages. */
   constructor(socket: BunSocket) {
@@ -112,10 +128,60 @@ export class BunSocketState {
       close: () => this.close(),
       closed,
     };
+    NATIVE_TCP.set(this.conn, this);
+  }
+
+  /** True while the streams are untouched, so a native splice would miss no byte. */
+  canSplice(): boolean {
+    return !this.#readDone && !this.#writeDone && !this.#gone && this.#leg === null &&
+      !this.conn.readable.locked && !this.conn.writable.locked &&
+      this.#controller.desiredSize === BUN_READ_QUEUE_BYTES;
+  }
+
+  /**
+   * Hands this socket's incoming bytes to `leg` instead of the readable. The streams stay
+   * locked from here on; the splice closes the socket when it is done.
+   */
+  startSplice(leg: SpliceLeg): void {
+    this.conn.readable.getReader();
+    this.conn.writable.getWriter();
+    this.#leg = leg;
+    this.#socket.resume();
+  }
+
+  /** Writes spliced bytes from `source`, pausing it while this socket cannot take them. */
+  writeSpliced(chunk: Uint8Array, source: BunSocketState): void {
+    if (this.#gone) throw new Error(`Write to ${this.#describe()} failed: connection is closed`);
+    if (this.#pending.length > 0) {
+      this.#pending.push(chunk.slice());
+      return;
+    }
+    const written = this.#socket.write(chunk);
+    if (written < 0) throw new Error(`Write to ${this.#describe()} failed: socket refused data`);
+    if (written < chunk.byteLength) {
+      // Bun may reuse its receive buffer after the data callback returns.
+      this.#pending.push(chunk.slice(written));
+      this.#pausedSource = source;
+      source.#socket.pause();
+    }
+  }
+
+  /** Half-closes this socket once spliced bytes already accepted are written; then `done`. */
+  shutdownSpliced(done: () => void): void {
+    if (this.#pending.length > 0) {
+      this.#shutdownAfterFlush = done;
+      return;
+    }
+    if (!this.#gone) this.#socket.shutdown();
+    done();
   }
 
   /** Bun delivered bytes. */
   onData(chunk: Uint8Array): void {
+    if (this.#leg) {
+      this.#leg.onData(chunk);
+      return;
+    }
     if (this.#readDone) return;
     // Bun may reuse its receive buffer after the callback returns.
     this.#controller.enqueue(chunk.slice());
@@ -124,6 +190,7 @@ export class BunSocketState {
 
   /** The socket can take more writes. */
   onDrain(): void {
+    if (this.#pending.length > 0 && !this.#flushPending()) return;
     const waiter = this.#drainWaiter;
     this.#drainWaiter = null;
     waiter?.();
@@ -131,6 +198,7 @@ export class BunSocketState {
 
   /** The peer half-closed. */
   onEnd(): void {
+    if (this.#leg) return this.#leg.onEnd();
     this.#finishReading();
     this.#settle();
   }
@@ -138,6 +206,7 @@ export class BunSocketState {
   /** The socket is fully closed, by either side or by an error. */
   onClose(error?: Error): void {
     this.#gone = true;
+    this.#leg?.onClose(error);
     if (!this.#readDone) {
       this.#readDone = true;
       if (error) this.#controller.error(error);
@@ -156,6 +225,35 @@ export class BunSocketState {
     // end(), not terminate(): terminate resets the connection and loses bytes still in flight.
     this.#socket.end();
     this.#resolveClosed();
+  }
+
+  /** Writes what is pending; true once all of it is written (and the source resumed). */
+  #flushPending(): boolean {
+    while (this.#pending.length > 0) {
+      if (this.#gone) return false;
+      const head = this.#pending[0];
+      const written = this.#socket.write(head);
+      if (written < 0) {
+        this.#leg?.onClose(new Error(`Write to ${this.#describe()} failed: socket refused data`));
+        return false;
+      }
+      if (written < head.byteLength) {
+        this.#pending[0] = head.subarray(written);
+        return false;
+      }
+      this.#pending.shift();
+    }
+    const source = this.#pausedSource;
+    this.#pausedSource = null;
+    if (source) source.#socket.resume();
+    const shutdown = this.#shutdownAfterFlush;
+    this.#shutdownAfterFlush = null;
+    if (shutdown) this.shutdownSpliced(shutdown);
+    return true;
+  }
+
+  #describe(): string {
+    return `${this.conn.remoteAddr.hostname}:${this.conn.remoteAddr.port}`;
   }
 
   #finishReading(): void {
@@ -183,6 +281,13 @@ export class BunSocketState {
       }
     }
   }
+}
+
+/** Where a spliced socket's events go: the splice that owns it. */
+export interface SpliceLeg {
+  onData(chunk: Uint8Array): void;
+  onEnd(): void;
+  onClose(error?: Error): void;
 }
 
 function handlers(onOpen: (state: BunSocketState) => void): BunSocketHandlers {

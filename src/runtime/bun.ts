@@ -1,6 +1,6 @@
 /**
  * The {@linkcode Runtime} for Bun: native `Bun.listen`/`Bun.connect` sockets, `Bun.serve`,
- * `node:process`, and the shared `node:` helpers for TLS, UDP, files and SQLite.
+ * `node:process`, a native splice between its own TCP sockets, and the shared `node:` helpers for TLS, UDP, files and SQLite.
  *
  * Loads under Deno's type checker: Bun's API is declared locally and read from
  * `globalThis.Bun`, never from Bun's global types.
@@ -11,6 +11,7 @@
 import process from "node:process";
 import { hostname } from "node:os";
 import { type BunTcpApi, dialBunTcp, listenBunTcp } from "./_bun_tcp.ts";
+import { spliceBun } from "./_bun_splice.ts";
 import { createOsRandom, createSystemClock } from "./_clock.ts";
 import { bindNodeUdp } from "./_node_dgram.ts";
 import { createNodeFileSystem } from "./_node_fs.ts";
@@ -59,6 +60,7 @@ function createBunNet(bun: BunApi): Net {
     upgradeServerTls: upgradeNodeServerTls,
     upgradeClientTls: upgradeNodeClientTls,
     bindUdp: bindNodeUdp,
+    splice: spliceBun,
   };
 }
 

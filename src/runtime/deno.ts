@@ -29,7 +29,10 @@ import type {
   NetAddr,
   Process,
   Runtime,
+  SpliceOptions,
+  SpliceResult,
 } from "./ports.ts";
+import { pipeBoth } from "./streams.ts";
 
 /** Bytes asked of the kernel per socket read. */
 export const DENO_READ_CHUNK_BYTES = 64 * 1024;
@@ -41,11 +44,28 @@ function netAddr(addr: Deno.Addr): NetAddr {
   };
 }
 
+/** Bytes of the one buffer each direction of a native splice reads into and writes from. */
+export const DENO_SPLICE_BUFFER_BYTES = 64 * 1024;
+
+/** What a native splice needs of a Conn made by {@linkcode denoConn}. */
+interface DenoNativeTcp {
+  readonly tcp: Deno.TcpConn;
+  /** True while nothing has used the Conn's streams in a way a native copy would miss. */
+  canSplice(): boolean;
+  /** Whether `close()` was called: read/write failures after it are not errors. */
+  closedLocally(): boolean;
+  close(): void;
+}
+
+/** Deno TCP Conns made here, so `splice` can recognise them and reach the socket. */
+const NATIVE_TCP = new WeakMap<Conn, DenoNativeTcp>();
+
 /** Adapts a Deno TCP connection to the port's Conn with explicit half-close. */
 function denoConn(conn: Deno.TcpConn): Conn {
   let closedLocally = false;
   let readDone = false;
   let writeDone = false;
+  let pulling = false;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => resolveClosed = resolve);
   const closeResource = () => {
@@ -63,9 +83,12 @@ function denoConn(conn: Deno.TcpConn): Conn {
   };
   const remote = netAddr(conn.remoteAddr);
   const scratch = new Uint8Array(DENO_READ_CHUNK_BYTES);
+  // highWaterMark 0: read only when asked, so no chunk sits in the queue where a native splice
+  // taking over the socket would miss it.
   const readable = new ReadableStream<Uint8Array>({
     async pull(controller) {
       let n: number | null;
+      pulling = true;
       try {
         n = await conn.read(scratch);
       } catch (error) {
@@ -74,6 +97,8 @@ function denoConn(conn: Deno.TcpConn): Conn {
         else controller.error(error);
         settle();
         return;
+      } finally {
+        pulling = false;
       }
       if (n === null) {
         readDone = true;
@@ -89,7 +114,7 @@ function denoConn(conn: Deno.TcpConn): Conn {
       readDone = true;
       settle();
     },
-  });
+  }, { highWaterMark: 0 });
   const writable = new WritableStream<Uint8Array>({
     async write(chunk) {
       if (closedLocally) {
@@ -108,7 +133,7 @@ function denoConn(conn: Deno.TcpConn): Conn {
       closeResource();
     },
   });
-  return {
+  const adapted: Conn = {
     readable,
     writable,
     localAddr: netAddr(conn.localAddr),
@@ -116,6 +141,81 @@ function denoConn(conn: Deno.TcpConn): Conn {
     close: closeResource,
     closed,
   };
+  NATIVE_TCP.set(adapted, {
+    tcp: conn,
+    canSplice: () =>
+      !closedLocally && !readDone && !writeDone && !pulling && !readable.locked &&
+      !writable.locked,
+    closedLocally: () => closedLocally,
+    close: closeResource,
+  });
+  return adapted;
+}
+
+/**
+ * Splices two Conns; between two untouched Deno TCP Conns it reads into one reused buffer
+ * per direction and writes it straight out, skipping web streams (the gateway's hot path).
+ */
+function spliceDeno(a: Conn, b: Conn, options: SpliceOptions = {}): Promise<SpliceResult> {
+  const nativeA = NATIVE_TCP.get(a);
+  const nativeB = NATIVE_TCP.get(b);
+  if (!nativeA?.canSplice() || !nativeB?.canSplice()) return pipeBoth(a, b, options);
+  // Hold the stream locks so nothing else reads or writes behind the native copy.
+  a.readable.getReader();
+  a.writable.getWriter();
+  b.readable.getReader();
+  b.writable.getWriter();
+  return spliceNative(nativeA, nativeB, options);
+}
+
+async function spliceNative(
+  a: DenoNativeTcp,
+  b: DenoNativeTcp,
+  options: SpliceOptions,
+): Promise<SpliceResult> {
+  const counts = { aToB: 0, bToA: 0 };
+  let failed = false;
+  let firstError: unknown = undefined;
+  const fail = (error: unknown) => {
+    // A failure caused by close() (idle timeout, shutdown) is the end, not an error.
+    if (!failed && !a.closedLocally() && !b.closedLocally()) {
+      failed = true;
+      firstError = error;
+    }
+    a.close();
+    b.close();
+  };
+  const onBytes = options.onBytes;
+  await Promise.all([
+    copyNative(a.tcp, b.tcp, (n) => {
+      counts.aToB += n;
+      onBytes?.("aToB", n);
+    }).catch(fail),
+    copyNative(b.tcp, a.tcp, (n) => {
+      counts.bToA += n;
+      onBytes?.("bToA", n);
+    }).catch(fail),
+  ]);
+  a.close();
+  b.close();
+  return failed ? { ...counts, error: firstError } : counts;
+}
+
+/** Copies `from` to `to` until `from` ends, then half-closes `to`. */
+async function copyNative(
+  from: Deno.TcpConn,
+  to: Deno.TcpConn,
+  count: (n: number) => void,
+): Promise<void> {
+  const buffer = new Uint8Array(DENO_SPLICE_BUFFER_BYTES);
+  for (;;) {
+    const n = await from.read(buffer);
+    if (n === null) break;
+    let offset = 0;
+    while (offset < n) offset += await to.write(buffer.subarray(offset, n));
+    count(n);
+  }
+  await to.closeWrite();
 }
 
 function listenTcp(options: ListenOptions): Promise<Listener> {
@@ -187,6 +287,7 @@ function createDenoNet(): Net {
     upgradeServerTls: upgradeNodeServerTls,
     upgradeClientTls: upgradeNodeClientTls,
     bindUdp: bindNodeUdp,
+    splice: spliceDeno,
   };
 }
 

@@ -129,6 +129,25 @@ export interface UdpSocket extends AsyncIterable<Datagram> {
   close(): Promise<void>;
 }
 
+/** Which way bytes moved through a {@linkcode Net.splice}. */
+export type SpliceDirection = "aToB" | "bToA";
+
+/** Options for {@linkcode Net.splice}. */
+export interface SpliceOptions {
+  /** Called as bytes move, once per chunk; keep it cheap (counters, idle timers). */
+  onBytes?(direction: SpliceDirection, n: number): void;
+}
+
+/** What a splice moved before both directions finished. */
+export interface SpliceResult {
+  /** Bytes copied from `a` to `b`. */
+  readonly aToB: number;
+  /** Bytes copied from `b` to `a`. */
+  readonly bToA: number;
+  /** The first error that tore the splice down, when one did. */
+  readonly error?: unknown;
+}
+
 /** TCP, TLS and UDP. */
 export interface Net {
   listenTcp(options: ListenOptions): Promise<Listener>;
@@ -144,6 +163,15 @@ export interface Net {
   /** Runs the client side of a TLS handshake over an established connection. */
   upgradeClientTls(conn: Conn, options: TlsClientOptions): Promise<TlsConn>;
   bindUdp(options: ListenOptions): Promise<UdpSocket>;
+  /**
+   * Copies bytes both ways between two connections until both directions end, then closes
+   * both. When one side's readable ends, the other side's write half is closed (FIN) and the
+   * opposite direction keeps flowing; an error in either direction closes both at once. Each
+   * direction waits on its destination (backpressure), so memory stays bounded. Runtimes copy
+   * natively between their own untouched TCP connections and use `pipeBoth` (streams.ts) for
+   * any other Conn (TLS, in-memory pairs, connections whose streams are in use).
+   */
+  splice(a: Conn, b: Conn, options?: SpliceOptions): Promise<SpliceResult>;
 }
 
 /** A file opened for appending, for write-ahead logs. */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Conn } from "./ports.ts";
+import type { Conn, SpliceOptions, SpliceResult } from "./ports.ts";
 
 export { CONN_PAIR_CAPACITY_BYTES, ConnectionClosedError, connPair } from "./_conn_pair.ts";
 
@@ -253,22 +253,20 @@ function assertCount(n: number): void {
 }
 
 /** What {@linkcode pipeBoth} moved before both directions finished. */
-export interface PipeResult {
-  /** Bytes copied from `a.readable` to `b.writable`. */
-  readonly aToB: number;
-  /** Bytes copied from `b.readable` to `a.writable`. */
-  readonly bToA: number;
-  /** The first error that tore the splice down, when one did. */
-  readonly error?: unknown;
-}
+export type PipeResult = SpliceResult;
 
 /**
  * Splices two connections: bytes from each readable go to the other's writable, waiting on
  * the destination (backpressure). When one side half-closes, the other side's writable is
  * closed and the opposite direction keeps flowing. Resolves once both directions ended;
  * both connections are then closed. An error in either direction closes both at once.
+ * `options.onBytes` hears of every chunk as it is handed to its destination.
  */
-export async function pipeBoth(a: Conn, b: Conn): Promise<PipeResult> {
+export async function pipeBoth(
+  a: Conn,
+  b: Conn,
+  options: SpliceOptions = {},
+): Promise<PipeResult> {
   let firstError: unknown = undefined;
   let failed = false;
   const fail = (error: unknown) => {
@@ -280,9 +278,16 @@ export async function pipeBoth(a: Conn, b: Conn): Promise<PipeResult> {
     b.close();
   };
   const counts = { aToB: 0, bToA: 0 };
+  const onBytes = options.onBytes;
   await Promise.all([
-    pump(a.readable, b.writable, (n) => counts.aToB += n).catch(fail),
-    pump(b.readable, a.writable, (n) => counts.bToA += n).catch(fail),
+    pump(a.readable, b.writable, (n) => {
+      counts.aToB += n;
+      onBytes?.("aToB", n);
+    }).catch(fail),
+    pump(b.readable, a.writable, (n) => {
+      counts.bToA += n;
+      onBytes?.("bToA", n);
+    }).catch(fail),
   ]);
   a.close();
   b.close();
