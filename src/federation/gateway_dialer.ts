@@ -56,7 +56,7 @@ export class GatewayDialError extends Error {
 }
 
 /** Different gateways tried for one dial before giving up. */
-export const GATEWAY_CONNECT_ATTEMPTS = 2;
+export const GATEWAY_CONNECT_ATTEMPTS = 3;
 /** Random picks made to find them (the locator picks uniformly, so repeats happen). */
 const GATEWAY_PICKS = 8;
 
