@@ -202,7 +202,7 @@ describe("local agent", () => {
 });
 
 describe("registrations journal", () => {
-  test("what the agent registered restores into a new agent with the same services and checks", async () => {
+  test("what the agent registered restores into a new agent with the same services and checks", () => {
     const first = agentSetup();
     first.agent.addService(web, [checkDefinition({ ttlMs: 60_000 })], {
       source: "remote",
