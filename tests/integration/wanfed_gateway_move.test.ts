@@ -22,18 +22,6 @@ import {
 const runtime = await currentRuntime();
 const federation = new Federation(runtime);
 const BOTH_SERVERS = ["n1.dc1", "n2.dc2"];
-/**
- * Slower failure detection than FAST_GOSSIP_WAN: stopping a gateway cuts the pooled tunnels
- * through it, and with two servers one lost probe would otherwise declare the other failed
- * (see the report on router behaviour); this file is about addresses, not failure detection.
- */
-const TOLERANT_GOSSIP_WAN = {
-  probe_interval: "1s",
-  probe_timeout: "500ms",
-  suspicion_mult: 6,
-  gossip_interval: "200ms",
-  retransmit_mult: 3,
-};
 
 let dc1: DcServer, dc2: DcServer;
 let primaryA: MeshGateway, primaryB: MeshGateway;
@@ -80,7 +68,7 @@ async function awaitFederated(what: string): Promise<void> {
 
 before(async () => {
   dc1 = await federation.addServer("dc1", "n1", {
-    extra: { ...wanfedConfig(), gossip_wan: TOLERANT_GOSSIP_WAN },
+    extra: wanfedConfig(),
   });
   await federation.start(dc1);
   primaryA = await federation.startGateway(dc1, { serviceId: "mesh-gateway-a" });
@@ -88,7 +76,6 @@ before(async () => {
   dc2 = await federation.addServer("dc2", "n2", {
     extra: {
       ...wanfedConfig([gatewayAddr(primaryA), gatewayAddr(primaryB)]),
-      gossip_wan: TOLERANT_GOSSIP_WAN,
     },
   });
   await federation.start(dc2);

@@ -76,7 +76,10 @@ after(() => federation.close());
 describe("three datacenters federated through mesh gateways only", () => {
   test("every server lists the three servers alive without any retry_join_wan", async () => {
     for (const server of [dc1, dc2, dc3]) {
-      assert.deepEqual(await aliveWanMembers(server), ALL_SERVERS, `${server.dc}'s WAN view`);
+      await eventually(
+        `${server.dc}'s WAN view to hold all three servers alive`,
+        async () => JSON.stringify(await aliveWanMembers(server)) === JSON.stringify(ALL_SERVERS),
+      );
     }
     const { body } = await getJson<string[]>(`${dc3.api}/catalog/datacenters`);
     assert.deepEqual([...body].sort(), ["dc1", "dc2", "dc3"]);
