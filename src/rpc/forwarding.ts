@@ -177,9 +177,11 @@ export class RpcForwarder {
       );
     } else {
       this.#counts.dcUnavailable++;
+      // Say why: no server listed, or the dial's own error (no gateway, refused, TLS, ...).
+      const reason = error.cause instanceof Error ? error.cause.message : "no server is listed";
       this.#options.logger?.warn(
         "RPC request to DC is currently failing as no server can be reached",
-        { datacenter: error.datacenter },
+        { datacenter: error.datacenter, reason },
       );
     }
     throw error;
