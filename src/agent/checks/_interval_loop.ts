@@ -1,7 +1,8 @@
 /** The loop every interval check runs: a random stagger, then one probe per interval. */
 
 import type { Clock, Random, Timer } from "../../runtime/ports.ts";
-import type { AgentLog } from "./status.ts";
+import type { CheckRunner } from "./check_runner.ts";
+import { type AgentLog, DISCARD_LOG } from "./status.ts";
 
 /** Consul's `lib.RandomStagger`: uniform in [0, `ms`). */
 export function randomStaggerMs(random: Random, ms: number): number {
@@ -62,4 +63,33 @@ export class IntervalLoop {
     }
     if (this.#running) this.#schedule(this.#intervalMs);
   }
+}
+
+/** What every interval check shares: the staggered loop and start/stop around it. */
+export abstract class IntervalCheck implements CheckRunner {
+  readonly #loop: IntervalLoop;
+
+  protected constructor(
+    deps: { clock: Clock; random: Random; log?: AgentLog },
+    intervalMs: number,
+  ) {
+    this.#loop = new IntervalLoop(
+      { clock: deps.clock, random: deps.random, log: deps.log ?? DISCARD_LOG },
+      intervalMs,
+      () => this.probe(),
+    );
+  }
+
+  /** Starts the staggered probe loop. */
+  start(): void {
+    this.#loop.start();
+  }
+
+  /** Stops the probe loop. */
+  stop(): void {
+    this.#loop.stop();
+  }
+
+  /** Runs one probe now and reports its result. */
+  abstract probe(): Promise<void>;
 }

@@ -1,14 +1,12 @@
 /** Consul's `CheckHTTP`: 2xx passing, 429 warning, anything else critical. */
 
 import type { Clock, Random } from "../../runtime/ports.ts";
-import { IntervalLoop } from "./_interval_loop.ts";
+import { IntervalCheck } from "./_interval_loop.ts";
 import { DEFAULT_OUTPUT_MAX_BYTES } from "./_output.ts";
-import type { CheckRunner } from "./check_runner.ts";
 import type { HttpProber, HttpProbeResponse } from "./http_prober.ts";
 import {
   type AgentLog,
   type CheckNotifier,
-  DISCARD_LOG,
   HEALTH_CRITICAL,
   HEALTH_PASSING,
   HEALTH_WARNING,
@@ -49,32 +47,16 @@ export interface HttpCheckOptions {
  * with at most 4 KiB of body. Consul keeps the body's last 4 KiB; Consulate keeps the first
  * 4 KiB and stops downloading there, so a huge health page costs nothing.
  */
-export class HttpCheck implements CheckRunner {
+export class HttpCheck extends IntervalCheck {
   readonly #options: HttpCheckOptions;
-  readonly #loop: IntervalLoop;
 
   constructor(options: HttpCheckOptions) {
+    super(options, options.intervalMs);
     this.#options = options;
-    const log = options.log ?? DISCARD_LOG;
-    this.#loop = new IntervalLoop(
-      { clock: options.clock, random: options.random, log },
-      options.intervalMs,
-      () => this.probe(),
-    );
-  }
-
-  /** Starts the staggered probe loop. */
-  start(): void {
-    this.#loop.start();
-  }
-
-  /** Stops the probe loop. */
-  stop(): void {
-    this.#loop.stop();
   }
 
   /** Runs one probe now and reports its result. */
-  async probe(): Promise<void> {
+  override async probe(): Promise<void> {
     const o = this.#options;
     const method = o.method || "GET";
     const controller = new AbortController();

@@ -1,14 +1,12 @@
 /** Consul's `CheckMonitor`: runs a command; exit 0 passing, 1 warning, anything else critical. */
 
 import type { Clock, Process, Random } from "../../runtime/ports.ts";
-import { IntervalLoop } from "./_interval_loop.ts";
+import { IntervalCheck } from "./_interval_loop.ts";
 import { DEFAULT_OUTPUT_MAX_BYTES } from "./_output.ts";
-import type { CheckRunner } from "./check_runner.ts";
 import { formatGoDuration } from "./duration.ts";
 import {
   type AgentLog,
   type CheckNotifier,
-  DISCARD_LOG,
   HEALTH_CRITICAL,
   HEALTH_PASSING,
   HEALTH_WARNING,
@@ -35,31 +33,16 @@ export interface ScriptCheckOptions {
 }
 
 /** Runs the command every interval with its combined output (capped) as the check output. */
-export class ScriptCheck implements CheckRunner {
+export class ScriptCheck extends IntervalCheck {
   readonly #options: ScriptCheckOptions;
-  readonly #loop: IntervalLoop;
 
   constructor(options: ScriptCheckOptions) {
+    super(options, options.intervalMs);
     this.#options = options;
-    this.#loop = new IntervalLoop(
-      { clock: options.clock, random: options.random, log: options.log ?? DISCARD_LOG },
-      options.intervalMs,
-      () => this.probe(),
-    );
-  }
-
-  /** Starts the staggered probe loop. */
-  start(): void {
-    this.#loop.start();
-  }
-
-  /** Stops the probe loop. */
-  stop(): void {
-    this.#loop.stop();
   }
 
   /** Runs the command once now and reports the result. */
-  async probe(): Promise<void> {
+  override async probe(): Promise<void> {
     const o = this.#options;
     const timeoutMs = o.timeoutMs && o.timeoutMs > 0 ? o.timeoutMs : DEFAULT_SCRIPT_TIMEOUT_MS;
     let result;

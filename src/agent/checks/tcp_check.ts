@@ -1,15 +1,8 @@
 /** Consul's `CheckTCP`: passing when a TCP connection can be opened. */
 
 import type { Clock, Net, Random } from "../../runtime/ports.ts";
-import { IntervalLoop } from "./_interval_loop.ts";
-import type { CheckRunner } from "./check_runner.ts";
-import {
-  type AgentLog,
-  type CheckNotifier,
-  DISCARD_LOG,
-  HEALTH_CRITICAL,
-  HEALTH_PASSING,
-} from "./status.ts";
+import { IntervalCheck } from "./_interval_loop.ts";
+import { type AgentLog, type CheckNotifier, HEALTH_CRITICAL, HEALTH_PASSING } from "./status.ts";
 
 /** Consul's TCP dial timeout when none is given. */
 export const DEFAULT_TCP_TIMEOUT_MS = 10_000;
@@ -50,31 +43,16 @@ export function splitHostPort(address: string): { hostname: string; port: number
 }
 
 /** Dials every interval; output `TCP connect <addr>: Success`, or the dial error when critical. */
-export class TcpCheck implements CheckRunner {
+export class TcpCheck extends IntervalCheck {
   readonly #options: TcpCheckOptions;
-  readonly #loop: IntervalLoop;
 
   constructor(options: TcpCheckOptions) {
+    super(options, options.intervalMs);
     this.#options = options;
-    this.#loop = new IntervalLoop(
-      { clock: options.clock, random: options.random, log: options.log ?? DISCARD_LOG },
-      options.intervalMs,
-      () => this.probe(),
-    );
-  }
-
-  /** Starts the staggered probe loop. */
-  start(): void {
-    this.#loop.start();
-  }
-
-  /** Stops the probe loop. */
-  stop(): void {
-    this.#loop.stop();
   }
 
   /** Dials once now and reports the result. */
-  async probe(): Promise<void> {
+  override async probe(): Promise<void> {
     const o = this.#options;
     try {
       const { hostname, port } = splitHostPort(o.address);
