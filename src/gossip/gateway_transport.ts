@@ -26,7 +26,7 @@
 import type { Clock, Conn, NetAddr, TlsConn } from "../runtime/ports.ts";
 import { ByteReader } from "../runtime/streams.ts";
 import { ALPN_WAN_GOSSIP_PACKET, ALPN_WAN_GOSSIP_STREAM } from "../rpc/alpn.ts";
-import { BoundedQueue } from "./_bounded_queue.ts";
+import { AsyncQueue } from "../runtime/async_queue.ts";
 import { CounterSet } from "./_counters.ts";
 import { PacketConnPool, type PooledPacketConn } from "./_gateway_packet_pool.ts";
 import { withDeadline } from "./_deadline.ts";
@@ -123,8 +123,8 @@ export class GatewayGossipTransport implements GossipTransport {
   readonly #maxPacketBytes: number;
   readonly #log: WanPoolLog;
   readonly #pool: PacketConnPool;
-  readonly #packets = new BoundedQueue<GossipPacket>(MAX_QUEUED_PACKETS);
-  readonly #streams = new BoundedQueue<GossipStream>(MAX_QUEUED_STREAMS);
+  readonly #packets = new AsyncQueue<GossipPacket>(MAX_QUEUED_PACKETS);
+  readonly #streams = new AsyncQueue<GossipStream>(MAX_QUEUED_STREAMS);
   readonly #inbound = new Set<Conn>();
   readonly #counters = new CounterSet<GatewayTransportCounter>(COUNTER_NAMES);
   readonly #pumps: Promise<void>[];

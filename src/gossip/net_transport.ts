@@ -13,7 +13,7 @@
 
 import type { Clock, Conn, Listener, Net, UdpSocket } from "../runtime/ports.ts";
 import { ByteReader, replaceReadable } from "../runtime/streams.ts";
-import { BoundedQueue } from "./_bounded_queue.ts";
+import { AsyncQueue } from "../runtime/async_queue.ts";
 import { CounterSet } from "./_counters.ts";
 import { formatGossipAddr, type GossipAddr, type GossipTarget } from "./member.ts";
 import { MAX_STREAM_MESSAGE_BYTES } from "./messages.ts";
@@ -97,8 +97,8 @@ export class NetTransport implements GossipTransport {
   readonly #readTimeoutMs: number;
   readonly #localAddr: GossipAddr;
   readonly #boundAddr: GossipAddr;
-  readonly #packets = new BoundedQueue<GossipPacket>(MAX_QUEUED_PACKETS);
-  readonly #streams = new BoundedQueue<GossipStream>(MAX_QUEUED_STREAMS);
+  readonly #packets = new AsyncQueue<GossipPacket>(MAX_QUEUED_PACKETS);
+  readonly #streams = new AsyncQueue<GossipStream>(MAX_QUEUED_STREAMS);
   readonly #pending = new Set<Conn>();
   readonly #counters = new CounterSet<NetTransportCounter>(COUNTER_NAMES);
   readonly #loops: Promise<void>[];

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { AsyncQueue } from "./_async_queue.ts";
+import { AsyncQueue } from "./async_queue.ts";
 import { DEFAULT_DIAL_TIMEOUT_MS } from "./_node_tls.ts";
 import type { Conn, DialOptions, Listener, ListenOptions, NetAddr } from "./ports.ts";
 

@@ -6,7 +6,7 @@
 
 import * as dgram from "node:dgram";
 import { isIPv6 } from "node:net";
-import { AsyncQueue } from "./_async_queue.ts";
+import { AsyncQueue } from "./async_queue.ts";
 import type { Datagram, ListenOptions, NetAddr, UdpSocket } from "./ports.ts";
 
 /** Datagrams received but not yet consumed; beyond this they are dropped, as UDP may. */

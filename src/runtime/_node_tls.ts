@@ -13,7 +13,7 @@
 
 import * as tls from "node:tls";
 import { isIP, type Socket } from "node:net";
-import { AsyncQueue } from "./_async_queue.ts";
+import { AsyncQueue } from "./async_queue.ts";
 import { type ConnDuplex, connToDuplex, nodeSocketToConn } from "./_node_stream.ts";
 import type {
   Conn,

@@ -1,5 +1,6 @@
 /**
- * A bounded push/pull queue that backs listeners and UDP sockets as async iterables.
+ * A bounded push/pull queue with one async consumer: what backs listeners, UDP sockets and
+ * gossip transports as async iterables. Pure; no I/O.
  *
  * @module
  */
@@ -48,8 +49,9 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
 
   /** Waits for the next item; `done` once closed. */
   next(): Promise<IteratorResult<T>> {
-    const item = this.#items.shift();
-    if (item !== undefined) return Promise.resolve({ value: item, done: false });
+    if (this.#items.length > 0) {
+      return Promise.resolve({ value: this.#items.shift() as T, done: false });
+    }
     if (this.#closed) return Promise.resolve({ value: undefined, done: true });
     if (this.#waiter) throw new Error("AsyncQueue supports a single consumer at a time");
     return new Promise((resolve) => this.#waiter = resolve);
