@@ -111,43 +111,56 @@ export class MeshGatewayDialer implements ServerDialer {
   }
 
   async #dialViaGateway(dc: string, node: string, alpn: string): Promise<TlsConn> {
-    const { gateway, tcp } = await this.#connectToGateway(dc);
     const tlsOptions = rpcClientTlsOptions(this.#options.material, { dc, node, alpn }, {
       domain: this.#options.domain,
       ...(this.#options.handshakeTimeoutMs === undefined
         ? {}
         : { handshakeTimeoutMs: this.#options.handshakeTimeoutMs }),
     });
-    let conn: TlsConn;
-    try {
-      conn = await this.#options.net.upgradeClientTls(tcp, tlsOptions);
-    } catch (error) {
-      tcp.close();
-      throw new Error(
-        `TLS through mesh gateway ${gateway} to ${tlsOptions.serverName} failed: ` +
-          messageOf(error),
-        { cause: error },
-      );
+    const tried = new Set<string>();
+    let lastError: unknown = null;
+    // A gateway that is down, or up but unable to route the name yet (it closes the
+    // connection before the handshake ends), is skipped for another one of `dc`.
+    while (tried.size < GATEWAY_CONNECT_ATTEMPTS) {
+      const attempt = await this.#connectToGateway(dc, tried).catch((error) => {
+        lastError ??= error;
+        return null;
+      });
+      if (attempt === null) break;
+      const { gateway, tcp } = attempt;
+      let conn: TlsConn;
+      try {
+        conn = await this.#options.net.upgradeClientTls(tcp, tlsOptions);
+      } catch (error) {
+        tcp.close();
+        lastError = new Error(
+          `TLS through mesh gateway ${gateway} to ${tlsOptions.serverName} failed: ` +
+            messageOf(error),
+          { cause: error },
+        );
+        continue;
+      }
+      if (conn.alpnProtocol !== alpn) {
+        conn.close();
+        throw new GatewayDialError(
+          "alpn-refused",
+          dc,
+          `Server ${tlsOptions.serverName} reached through mesh gateway ${gateway} did not ` +
+            `agree to ALPN ${alpn} (got ${conn.alpnProtocol ?? "none"})`,
+        );
+      }
+      return conn;
     }
-    if (conn.alpnProtocol !== alpn) {
-      conn.close();
-      throw new GatewayDialError(
-        "alpn-refused",
-        dc,
-        `Server ${tlsOptions.serverName} reached through mesh gateway ${gateway} did not agree ` +
-          `to ALPN ${alpn} (got ${conn.alpnProtocol ?? "none"})`,
-      );
-    }
-    return conn;
+    throw lastError ?? new GatewayDialError("no-gateway", dc, DC_NOT_AVAILABLE_TEXT);
   }
 
   /**
-   * Opens TCP to a gateway for `dc`. A gateway that refuses or times out is skipped for another
-   * one, up to {@linkcode GATEWAY_CONNECT_ATTEMPTS} different addresses: until its health check
-   * turns critical a dead gateway is still listed, and one bad pick should not fail the call.
+   * Opens TCP to a gateway for `dc` not in `tried` (and adds it there). A gateway that refuses
+   * or times out is skipped for another one, up to {@linkcode GATEWAY_CONNECT_ATTEMPTS}
+   * different addresses in all: until its health check turns critical a dead gateway is still
+   * listed, and one bad pick should not fail the call.
    */
-  async #connectToGateway(dc: string): Promise<{ gateway: string; tcp: Conn }> {
-    const tried = new Set<string>();
+  async #connectToGateway(dc: string, tried: Set<string>): Promise<{ gateway: string; tcp: Conn }> {
     let lastError: unknown = null;
     for (let pick = 0; pick < GATEWAY_PICKS && tried.size < GATEWAY_CONNECT_ATTEMPTS; pick++) {
       const gateway = this.#options.pickGateway(dc);

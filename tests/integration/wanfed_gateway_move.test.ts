@@ -112,10 +112,10 @@ describe("mesh gateways that change address", () => {
 
   // Known open bug (issue 5), intermittent on both runtimes: after this replacement the
   // secondary's replication fails at every retry for minutes although primary gateway B stays
-  // up. What the logs show: each dial reaches a gateway over TCP, but the gateway closes the
-  // connection before the TLS handshake completes ("Client network socket disconnected before
-  // secure TLS connection was established"), i.e. it refused to route that SNI. Skipped, not
-  // weakened, until it is found; the closing note of issue 5 says where to look.
+  // up. What the logs show: the secondary's gateway locator offers only the replaced (dead)
+  // gateway for the primary ("Could not connect to mesh gateway <A>: Connection refused"), so
+  // neither B nor the replacement is ever tried; look at how the secondary builds its primary
+  // list from the replicated state and primary_gateways. Skipped, not weakened, until found.
   const OPEN_BUG = "known intermittent stall after replacing a primary gateway (see comment)";
   test("a primary gateway replaced under a new ID on a new port reaches the secondary", {
     skip: OPEN_BUG,
