@@ -274,6 +274,7 @@ function meshDialer(
     domain: config.domain,
     localDc: config.datacenter,
     pickGateway: (dc) => wanfed.locator.pickGateway(dc),
+    lastResortGateways: (dc) => wanfed.locator.lastResortGateways(dc),
   });
 }
 

@@ -55,7 +55,7 @@ export class GatewayDialError extends Error {
   }
 }
 
-/** Different gateways tried for one dial before giving up. */
+/** Different gateways tried for one dial, per kind (usable, then last resort). */
 export const GATEWAY_CONNECT_ATTEMPTS = 3;
 /** Random picks made to find them (the locator picks uniformly, so repeats happen). */
 const GATEWAY_PICKS = 8;
@@ -71,6 +71,11 @@ export interface MeshGatewayDialerOptions {
   readonly localDc: string;
   /** `host:port` of a gateway to reach `dc` through, or `""` when none is known. */
   readonly pickGateway: (dc: string) => string;
+  /**
+   * Gateways for `dc` to try, in order, after every pick of `pickGateway` failed: those the
+   * federation states list as critical (the locator's `lastResortGateways`). Default none.
+   */
+  readonly lastResortGateways?: (dc: string) => readonly string[];
   /** Time allowed for the TCP connect (default 10 s, Consul's `DefaultDialTimeout`). */
   readonly dialTimeoutMs?: number;
   /** Time allowed for the TLS handshake after the connect (default 10 s). */
@@ -117,17 +122,32 @@ export class MeshGatewayDialer implements ServerDialer {
         ? {}
         : { handshakeTimeoutMs: this.#options.handshakeTimeoutMs }),
     });
-    const tried = new Set<string>();
     let lastError: unknown = null;
     // A gateway that is down, or up but unable to route the name yet (it closes the
     // connection before the handshake ends), is skipped for another one of `dc`.
-    while (tried.size < GATEWAY_CONNECT_ATTEMPTS) {
-      const attempt = await this.#connectToGateway(dc, tried).catch((error) => {
-        lastError ??= error;
-        return null;
-      });
-      if (attempt === null) break;
-      const { gateway, tcp } = attempt;
+    for (const gateway of this.#candidates(dc)) {
+      const target = parseHostPort(gateway);
+      if (target === null) {
+        throw new GatewayDialError(
+          "bad-gateway-address",
+          dc,
+          `Mesh gateway address ${JSON.stringify(gateway)} for datacenter ${dc} is not host:port`,
+        );
+      }
+      let tcp: Conn;
+      try {
+        tcp = await this.#options.net.dialTcp({
+          hostname: target.hostname,
+          port: target.port,
+          timeoutMs: this.#dialTimeoutMs,
+        });
+      } catch (error) {
+        lastError = new Error(
+          `Could not connect to mesh gateway ${gateway} for datacenter ${dc}: ${messageOf(error)}`,
+          { cause: error },
+        );
+        continue;
+      }
       let conn: TlsConn;
       try {
         conn = await this.#options.net.upgradeClientTls(tcp, tlsOptions);
@@ -155,42 +175,30 @@ export class MeshGatewayDialer implements ServerDialer {
   }
 
   /**
-   * Opens TCP to a gateway for `dc` not in `tried` (and adds it there). A gateway that refuses
-   * or times out is skipped for another one, up to {@linkcode GATEWAY_CONNECT_ATTEMPTS}
-   * different addresses in all: until its health check turns critical a dead gateway is still
-   * listed, and one bad pick should not fail the call.
+   * The gateways one dial to `dc` tries, each at most once: up to {@linkcode
+   * GATEWAY_CONNECT_ATTEMPTS} different random picks among the usable ones (until its health
+   * check turns critical a dead gateway is still listed, and one bad pick should not fail the
+   * call), then as many of the last-resort ones.
    */
-  async #connectToGateway(dc: string, tried: Set<string>): Promise<{ gateway: string; tcp: Conn }> {
-    let lastError: unknown = null;
-    for (let pick = 0; pick < GATEWAY_PICKS && tried.size < GATEWAY_CONNECT_ATTEMPTS; pick++) {
+  *#candidates(dc: string): Generator<string> {
+    const tried = new Set<string>();
+    let fresh = 0;
+    for (let pick = 0; pick < GATEWAY_PICKS && fresh < GATEWAY_CONNECT_ATTEMPTS; pick++) {
       const gateway = this.#options.pickGateway(dc);
       if (gateway === "") break;
       if (tried.has(gateway)) continue;
       tried.add(gateway);
-      const target = parseHostPort(gateway);
-      if (target === null) {
-        throw new GatewayDialError(
-          "bad-gateway-address",
-          dc,
-          `Mesh gateway address ${JSON.stringify(gateway)} for datacenter ${dc} is not host:port`,
-        );
-      }
-      try {
-        const tcp = await this.#options.net.dialTcp({
-          hostname: target.hostname,
-          port: target.port,
-          timeoutMs: this.#dialTimeoutMs,
-        });
-        return { gateway, tcp };
-      } catch (error) {
-        lastError = new Error(
-          `Could not connect to mesh gateway ${gateway} for datacenter ${dc}: ${messageOf(error)}`,
-          { cause: error },
-        );
-      }
+      fresh++;
+      yield gateway;
     }
-    if (lastError === null) throw new GatewayDialError("no-gateway", dc, DC_NOT_AVAILABLE_TEXT);
-    throw lastError;
+    let lastResort = 0;
+    for (const gateway of this.#options.lastResortGateways?.(dc) ?? []) {
+      if (lastResort >= GATEWAY_CONNECT_ATTEMPTS) break;
+      if (tried.has(gateway)) continue;
+      tried.add(gateway);
+      lastResort++;
+      yield gateway;
+    }
   }
 
   #checkTarget(dc: string, alpn: string): void {

@@ -20,7 +20,7 @@
 import type { Clock, Random } from "../runtime/ports.ts";
 import type { FederationStateRow, StateStore, WatchSet } from "../state/mod.ts";
 import { DISCARD_FEDERATION_LOG, errorText, retryLoop } from "./_retry.ts";
-import { renderGatewayAddrs } from "./gateway_nodes.ts";
+import { renderCriticalGatewayAddrs, renderGatewayAddrs } from "./gateway_nodes.ts";
 import type { FederationLog } from "./types.ts";
 
 /**
@@ -74,6 +74,9 @@ export class GatewayLocator implements ReplicationHealthSink {
   readonly #log: FederationLog;
   #primaryGateways: string[] = [];
   #localGateways: string[] = [];
+  // Listed in the federation states but with a critical check: tried only as a last resort.
+  #primaryCritical: string[] = [];
+  #localCritical: string[] = [];
   #populated = false;
   #fallback: string[] = [];
   #primaryReady = false;
@@ -121,12 +124,29 @@ export class GatewayLocator implements ReplicationHealthSink {
   /** The candidates {@linkcode pickGateway} chooses from, for the primary or for any other DC. */
   listGateways(primary: boolean): string[] {
     if (!this.#populated) return [];
-    if (!primary) return [...this.#localGateways];
+    if (this.#usesLocalGateways(primary)) return [...this.#localGateways];
     if (this.#inPrimary) return [...this.#primaryGateways];
-    if (this.dialPrimaryThroughLocalGateway() && this.#localGateways.length > 0) {
-      return [...this.#localGateways];
-    }
     return mergeSorted(this.#primaryGateways, this.#fallback);
+  }
+
+  /**
+   * The gateways to try, in this order, once every candidate of {@linkcode pickGateway} for
+   * `datacenter` has failed: those its federation state lists with a critical check (on the
+   * same path, local or the primary's, that `pickGateway` uses). Consul has no such step; it
+   * keeps a secondary reachable when its usable primary gateways went away before the state
+   * showing their replacement healthy could replicate.
+   */
+  lastResortGateways(datacenter: string): string[] {
+    if (!this.#populated) return [];
+    const primary = datacenter === this.#options.primaryDatacenter;
+    return [...(this.#usesLocalGateways(primary) ? this.#localCritical : this.#primaryCritical)];
+  }
+
+  /** True when a dial to the primary (`primary`) or another datacenter uses local gateways. */
+  #usesLocalGateways(primary: boolean): boolean {
+    if (!primary) return true;
+    if (this.#inPrimary) return false;
+    return this.dialPrimaryThroughLocalGateway() && this.#localGateways.length > 0;
   }
 
   /**
@@ -207,6 +227,12 @@ export class GatewayLocator implements ReplicationHealthSink {
     const primary = states.find((state) => same(state.Datacenter, primaryDatacenter));
     const primaryAddrs = this.#bounded(renderGatewayAddrs(primary?.MeshGateways ?? [], true));
     const localAddrs = this.#bounded(renderGatewayAddrs(local?.MeshGateways ?? [], false));
+    this.#primaryCritical = this.#bounded(
+      renderCriticalGatewayAddrs(primary?.MeshGateways ?? [], true),
+    );
+    this.#localCritical = this.#bounded(
+      renderCriticalGatewayAddrs(local?.MeshGateways ?? [], false),
+    );
     this.#populated = true;
     let changed = false;
     let primaryReady = false;

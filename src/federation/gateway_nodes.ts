@@ -27,17 +27,23 @@ function portAt(value: JsonValue | undefined): number {
     : 0;
 }
 
+function isWanFederationGateway(gateway: JsonObject): boolean {
+  return objectAt(objectAt(gateway.Service)?.Meta)?.[META_WAN_FEDERATION_KEY] === "1";
+}
+
+function hasCriticalCheck(gateway: JsonObject): boolean {
+  const checks = Array.isArray(gateway.Checks) ? gateway.Checks : [];
+  return checks.some((check) => objectAt(check)?.Status === "critical");
+}
+
 /**
  * Consul's `retainGateways`: gateways whose service meta has `consul-wan-federation` = "1"
  * and none of whose checks is critical.
  */
 export function retainWanFederationGateways(gateways: readonly JsonObject[]): JsonObject[] {
-  return gateways.filter((gateway) => {
-    const meta = objectAt(objectAt(gateway.Service)?.Meta);
-    if (meta?.[META_WAN_FEDERATION_KEY] !== "1") return false;
-    const checks = Array.isArray(gateway.Checks) ? gateway.Checks : [];
-    return !checks.some((check) => objectAt(check)?.Status === "critical");
-  });
+  return gateways.filter((gateway) =>
+    isWanFederationGateway(gateway) && !hasCriticalCheck(gateway)
+  );
 }
 
 /** Go's `net.JoinHostPort`: IPv6 literals get brackets. */
@@ -70,10 +76,32 @@ export function gatewayAddress(gateway: JsonObject, wan: boolean): string | null
 
 /** The sorted, de-duplicated dial addresses of the usable gateways in `gateways`. */
 export function renderGatewayAddrs(gateways: readonly JsonObject[], wan: boolean): string[] {
+  return sortedAddrs(retainWanFederationGateways(gateways), wan, new Set());
+}
+
+/**
+ * The sorted, de-duplicated dial addresses of the WAN-federation gateways in `gateways` that a
+ * critical check keeps out of {@linkcode renderGatewayAddrs}, minus addresses a usable gateway
+ * already has. Consul never dials these; Consulate dials them only when every usable gateway
+ * has failed, because a state replicated while a new gateway's first check had not passed yet
+ * would otherwise strand a secondary whose usable gateways have all gone since.
+ */
+export function renderCriticalGatewayAddrs(
+  gateways: readonly JsonObject[],
+  wan: boolean,
+): string[] {
+  const usable = new Set(renderGatewayAddrs(gateways, wan));
+  const critical = gateways.filter((gateway) =>
+    isWanFederationGateway(gateway) && hasCriticalCheck(gateway)
+  );
+  return sortedAddrs(critical, wan, usable);
+}
+
+function sortedAddrs(gateways: readonly JsonObject[], wan: boolean, exclude: Set<string>) {
   const addrs = new Set<string>();
-  for (const gateway of retainWanFederationGateways(gateways)) {
+  for (const gateway of gateways) {
     const addr = gatewayAddress(gateway, wan);
-    if (addr !== null) addrs.add(addr);
+    if (addr !== null && !exclude.has(addr)) addrs.add(addr);
   }
   return [...addrs].sort();
 }

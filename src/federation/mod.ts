@@ -51,6 +51,7 @@ export {
   gatewayAddress,
   isSameFederationState,
   joinHostPort,
+  renderCriticalGatewayAddrs,
   renderGatewayAddrs,
   retainWanFederationGateways,
 } from "./gateway_nodes.ts";

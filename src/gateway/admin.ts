@@ -21,7 +21,12 @@ export interface RouteTableSummary {
   readonly domain: string;
   readonly trustDomain: string | null;
   readonly servers: readonly { node: string; addr: string; healthy: boolean }[];
-  readonly remoteDcs: readonly { dc: string; healthyAddrs: readonly string[]; gateways: number }[];
+  readonly remoteDcs: readonly {
+    dc: string;
+    healthyAddrs: readonly string[];
+    unhealthyAddrs: readonly string[];
+    gateways: number;
+  }[];
   readonly skipped: readonly SkippedEntry[];
 }
 
@@ -47,7 +52,12 @@ export function summarizeRouteTable(table: RouteTable): RouteTableSummary {
     .map(({ node, addr, healthy }) => ({ node, addr, healthy }))
     .sort((a, b) => compare(a.node, b.node));
   const remoteDcs = [...table.remoteDcs.values()]
-    .map(({ dc, healthyAddrs, gatewayCount }) => ({ dc, healthyAddrs, gateways: gatewayCount }))
+    .map(({ dc, healthyAddrs, unhealthyAddrs, gatewayCount }) => ({
+      dc,
+      healthyAddrs,
+      unhealthyAddrs,
+      gateways: gatewayCount,
+    }))
     .sort((a, b) => compare(a.dc, b.dc));
   return {
     localDc: table.localDc,

@@ -68,13 +68,13 @@ export {
 
 // The running gateway, built on the pure pieces above: these open sockets and talk to the agent.
 export {
-  alternativeTarget,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_DRAIN_GRACE_MS,
   DEFAULT_HELLO_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_PROXY_LIMITS,
+  fallbackTargets,
   type GatewayLogger,
   GatewayProxy,
   type GatewayProxyOptions,

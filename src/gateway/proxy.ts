@@ -6,7 +6,8 @@
  *
  * What it guards against: peers that never finish a hello (hello timeout), garbage or
  * oversized hellos (the sniffer's bound), floods (a global connection limit), unreachable
- * targets (connect timeout, one retry on another healthy target) and silent connections (an
+ * targets (connect timeout, then another healthy target and, for another datacenter, one of its
+ * unhealthy gateways as a last resort) and silent connections (an
  * idle timeout reset by traffic). Every refusal closes that one connection and is counted.
  *
  * It is not the route table (see `route_table.ts`) nor what keeps it current (`route_source.ts`).
@@ -299,12 +300,13 @@ export class GatewayProxy {
     }
   }
 
-  /** Dials the chosen target, then once more on another healthy target of the same route. */
+  /** Dials the chosen target, then the route's fallback targets in order. */
   async #dial(table: RouteTable, decision: AcceptedRoute): Promise<Conn | null> {
-    const first = await this.#tryDial(decision.addr);
-    if (first !== null) return first;
-    const second = alternativeTarget(table, decision, this.#random);
-    return second === null ? null : await this.#tryDial(second);
+    for (const addr of [decision.addr, ...fallbackTargets(table, decision, this.#random)]) {
+      const conn = await this.#tryDial(addr);
+      if (conn !== null) return conn;
+    }
+    return null;
   }
 
   async #tryDial(addr: string): Promise<Conn | null> {
@@ -358,22 +360,27 @@ export class GatewayProxy {
 }
 
 /**
- * Another healthy target for the same route, or `null` when there is none: a named server has
- * exactly one address, so only "any server" and remote-datacenter routes can fail over.
+ * Where a connection goes when its chosen target cannot be reached, in order: another healthy
+ * target of the same route, then (remote datacenters only) one of the datacenter's unhealthy
+ * gateways, since a gateway may be up before its health reaches the federation states. A named
+ * server has exactly one address, so only "any server" and remote routes fail over.
  */
-export function alternativeTarget(
+export function fallbackTargets(
   table: RouteTable,
   decision: AcceptedRoute,
   random: Random,
-): string | null {
-  let candidates: readonly string[] = [];
+): string[] {
+  const other = (candidates: readonly string[]) => {
+    const others = candidates.filter((addr) => addr !== decision.addr);
+    return others.length === 0 ? [] : [others[random.int(others.length)]];
+  };
   if (decision.kind === "any-local-server") {
-    candidates = table.healthyServers.map((server) => server.addr);
-  } else if (decision.kind === "remote-dc") {
-    candidates = table.remoteDcs.get(decision.dc.toLowerCase())?.healthyAddrs ?? [];
+    return other(table.healthyServers.map((server) => server.addr));
   }
-  const others = candidates.filter((addr) => addr !== decision.addr);
-  return others.length === 0 ? null : others[random.int(others.length)];
+  if (decision.kind !== "remote-dc") return [];
+  const remote = table.remoteDcs.get(decision.dc.toLowerCase());
+  if (remote === undefined) return [];
+  return [...other(remote.healthyAddrs), ...other(remote.unhealthyAddrs)];
 }
 
 /** Writes the sniffed ClientHello to the target; false when the target is already gone. */

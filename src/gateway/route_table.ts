@@ -55,10 +55,15 @@ export interface ServerRoute {
   readonly healthy: boolean;
 }
 
-/** A remote datacenter and the addresses of its healthy gateways. */
+/** A remote datacenter and the addresses of its gateways. */
 export interface RemoteDcRoute {
   readonly dc: string;
   readonly healthyAddrs: readonly string[];
+  /**
+   * Listed but unhealthy, minus the healthy addresses: used only when no healthy gateway is
+   * left or reachable (a state replicated before a new gateway's first check passed).
+   */
+  readonly unhealthyAddrs: readonly string[];
   readonly gatewayCount: number;
 }
 
@@ -180,11 +185,13 @@ function buildRemoteDcs(
       continue;
     }
     const healthyAddrs: string[] = [];
+    const unhealthy: string[] = [];
     for (const gateway of gateways) {
       if (parseHostPort(gateway.addr) === null) skip(`bad gateway address ${gateway.addr}`);
-      else if (gateway.healthy) healthyAddrs.push(gateway.addr);
+      else (gateway.healthy ? healthyAddrs : unhealthy).push(gateway.addr);
     }
-    remote.set(key, { dc, healthyAddrs, gatewayCount: gateways.length });
+    const unhealthyAddrs = unhealthy.filter((addr) => !healthyAddrs.includes(addr));
+    remote.set(key, { dc, healthyAddrs, unhealthyAddrs, gatewayCount: gateways.length });
   }
   return remote;
 }
@@ -195,7 +202,8 @@ function buildRemoteDcs(
  * - `<node>.server.<localdc>.<domain>` → that server, if healthy.
  * - `server.<localdc>.<domain>` → a random healthy local server.
  * - `<node>.server.<dc>.<domain>`, `server.<dc>.<domain>` and (with a trust domain)
- *   `<anything>.<dc>.internal.<trustdomain>` for another DC → a random healthy gateway of it.
+ *   `<anything>.<dc>.internal.<trustdomain>` for another DC → a random healthy gateway of it,
+ *   or, when it has none, a random one of its unhealthy gateways (the last resort).
  * - Anything else → `reject` with a reason.
  */
 export function resolveRoute(
@@ -256,8 +264,9 @@ function resolveMesh(table: RouteTable, prefix: string, random: Random): RouteDe
 function pickGateway(table: RouteTable, dc: string, random: Random): RouteDecision {
   const remote = table.remoteDcs.get(dc);
   if (remote === undefined) return reject("unknown-datacenter");
-  if (remote.healthyAddrs.length === 0) return reject("no-healthy-gateway");
-  const addr = pick(remote.healthyAddrs, random);
+  const candidates = remote.healthyAddrs.length > 0 ? remote.healthyAddrs : remote.unhealthyAddrs;
+  if (candidates.length === 0) return reject("no-healthy-gateway");
+  const addr = pick(candidates, random);
   return { kind: "remote-dc", dc: remote.dc, addr };
 }
 

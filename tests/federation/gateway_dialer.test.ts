@@ -132,13 +132,18 @@ describe("MeshGatewayDialer through real gateways", () => {
     });
   }
 
-  function dc2Dialer(material: RpcTlsMaterial = pki.n2dc2, gateway = () => gw2.addr) {
+  function dc2Dialer(
+    material: RpcTlsMaterial = pki.n2dc2,
+    gateway = () => gw2.addr,
+    lastResort?: (dc: string) => string[],
+  ) {
     return new MeshGatewayDialer({
       net: runtime.net,
       material,
       domain: "consul",
       localDc: "dc2",
       pickGateway: gateway,
+      ...(lastResort === undefined ? {} : { lastResortGateways: lastResort }),
     });
   }
 
@@ -333,6 +338,39 @@ describe("MeshGatewayDialer through real gateways", () => {
     assert.equal(conn.alpnProtocol, ALPN_RPC_MULTI);
     assert.equal(next, 2, "the second pick was used");
     conn.close();
+  });
+
+  test("gateways listed as critical are tried, in order, only after every usable one failed", async () => {
+    const [deadUsable, deadCritical] = [await freeClosedPort(), await freeClosedPort()];
+    let picks = 0;
+    const asked: string[] = [];
+    const dialer = dc2Dialer(pki.n2dc2, () => {
+      picks++;
+      return `127.0.0.1:${deadUsable}`;
+    }, (dc) => {
+      asked.push(dc);
+      return [`127.0.0.1:${deadUsable}`, `127.0.0.1:${deadCritical}`, gw2.addr];
+    });
+    const conn = await dialer.dial("dc1", "n1", UNROUTABLE, ALPN_RPC_MULTI);
+    assert.equal(conn.alpnProtocol, ALPN_RPC_MULTI, "reached n1 through the last-resort gateway");
+    conn.close();
+    assert.deepEqual(asked, ["dc1"]);
+    assert.ok(picks >= 2, "the usable list was exhausted first (repeat picks included)");
+
+    const reachable = dc2Dialer(pki.n2dc2, () => gw2.addr, () => {
+      throw new Error("last resort consulted although a usable gateway worked");
+    });
+    (await reachable.dial("dc1", "n1", UNROUTABLE, ALPN_RPC_MULTI)).close();
+  });
+
+  test("when every gateway fails, the error names the last one tried", async () => {
+    const [usable, critical] = [await freeClosedPort(), await freeClosedPort()];
+    const dialer = dc2Dialer(pki.n2dc2, () => `127.0.0.1:${usable}`, () => [
+      `127.0.0.1:${critical}`,
+    ]);
+    await assert.rejects(dialer.dial("dc1", "n1", UNROUTABLE, ALPN_RPC_MULTI), {
+      message: new RegExp(`Could not connect to mesh gateway 127\\.0\\.0\\.1:${critical} `),
+    });
   });
 
   test("a gateway address that is not host:port is refused with a clear error", async () => {

@@ -6,6 +6,8 @@ import {
   type GatewayLocatorOptions,
   isSameFederationState,
   LOCAL_REPLICATION_FAILURES_BEFORE_DIALING_DIRECTLY,
+  renderCriticalGatewayAddrs,
+  renderGatewayAddrs,
 } from "../../src/federation/mod.ts";
 import { createSeededRandom } from "../../src/runtime/random.ts";
 import { FakeClock, gatewayDoc, settle, waitFor, World } from "./_harness.ts";
@@ -216,6 +218,48 @@ describe("GatewayLocator (Consul's TestGatewayLocator scenarios)", () => {
   });
 });
 
+describe("GatewayLocator last-resort gateways", () => {
+  /** dc1: gw1 usable, gw4 critical; dc2: gw5 usable, gw6 critical. */
+  async function seedWithCritical(world: World, where: string) {
+    await seed(world, where);
+    await world.dcs.get(where)!.putState("dc2", [
+      gatewayDoc({ node: "gw5", address: "10.0.2.1", wan: "198.18.2.1:443" }),
+      gatewayDoc({ node: "gw6", address: "10.0.2.6", wan: "198.18.2.6:443", status: "critical" }),
+    ]);
+  }
+
+  test("follow the path pickGateway uses: local gateways, or the primary's once dialing directly", async () => {
+    const world = new World("dc1");
+    world.add("dc2");
+    await seedWithCritical(world, "dc2");
+    const locator = locatorIn(world, "dc2");
+    assert.deepEqual(locator.lastResortGateways("dc1"), [], "nothing before the first read");
+    locator.setUseReplicationSignal(true);
+    locator.refreshPrimaryGatewayFallbackAddresses(FALLBACK);
+    locator.refreshFromStore();
+    assert.deepEqual(locator.lastResortGateways("dc1"), ["10.0.2.6:8443"]);
+    assert.deepEqual(locator.lastResortGateways("dc3"), ["10.0.2.6:8443"]);
+    assert.ok(!locator.listGateways(true).includes("10.0.2.6:8443"), "never a first choice");
+
+    for (let i = 0; i < LOCAL_REPLICATION_FAILURES_BEFORE_DIALING_DIRECTLY; i++) {
+      locator.setLastReplicationError(new Error("no route"), true);
+    }
+    assert.deepEqual(locator.lastResortGateways("dc1"), ["198.18.1.4:443"]);
+    assert.deepEqual(locator.lastResortGateways("dc3"), ["10.0.2.6:8443"], "others stay local");
+    assert.ok(!locator.listGateways(true).includes("198.18.1.4:443"), "never a first choice");
+  });
+
+  test("in the primary: its own critical WAN gateways for itself, LAN ones for others", async () => {
+    const world = new World("dc1");
+    world.add("dc1");
+    await seedWithCritical(world, "dc1");
+    const locator = locatorIn(world, "dc1");
+    locator.refreshFromStore();
+    assert.deepEqual(locator.lastResortGateways("dc1"), ["198.18.1.4:443"]);
+    assert.deepEqual(locator.lastResortGateways("dc2"), ["10.0.1.4:8443"]);
+  });
+});
+
 describe("GatewayLocator.run", () => {
   test("follows the local replica and logs new cached locations; primaryGatewaysReady resolves", async () => {
     const world = new World("dc1");
@@ -289,6 +333,18 @@ describe("gateway addresses", () => {
       "[::1]:1",
     );
     assert.equal(gatewayAddress({ Node: {}, Service: { Port: 1 } }, false), null);
+  });
+
+  test("a critical check moves a gateway from the usable list to the last-resort list", () => {
+    const gateways = [
+      gatewayDoc({ node: "up", address: "10.0.0.1" }),
+      gatewayDoc({ node: "down", address: "10.0.0.2", status: "critical" }),
+      // Same address as a usable gateway: already tried as usable.
+      gatewayDoc({ node: "stale", address: "10.0.0.1", status: "critical" }),
+      gatewayDoc({ node: "other", address: "10.0.0.3", status: "critical", wanFederation: false }),
+    ] as never[];
+    assert.deepEqual(renderGatewayAddrs(gateways, false), ["10.0.0.1:8443"]);
+    assert.deepEqual(renderCriticalGatewayAddrs(gateways, false), ["10.0.0.2:8443"]);
   });
 
   test("IsSame ignores Raft indexes and UpdatedAt but not health", () => {

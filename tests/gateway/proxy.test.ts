@@ -55,7 +55,13 @@ describe("gateway proxy", () => {
     await Promise.all([n1.stop(), n2.stop(), remote.stop()]);
   });
 
-  function table(overrides: { n1Healthy?: boolean; servers?: [string, string, boolean][] } = {}) {
+  function table(
+    overrides: {
+      n1Healthy?: boolean;
+      servers?: [string, string, boolean][];
+      dc2Gateways?: { addr: string; healthy: boolean }[];
+    } = {},
+  ) {
     const servers = overrides.servers ?? [
       ["n1", n1.hostPort, overrides.n1Healthy ?? true],
       ["n2", n2.hostPort, true],
@@ -64,7 +70,9 @@ describe("gateway proxy", () => {
       localDc: "dc1",
       domain: "consul",
       localServers: servers.map(([node, rpcAddr, healthy]) => ({ node, rpcAddr, healthy })),
-      gatewaysByDc: new Map([["dc2", [{ addr: remote.hostPort, healthy: true }]]]),
+      gatewaysByDc: new Map([
+        ["dc2", overrides.dc2Gateways ?? [{ addr: remote.hostPort, healthy: true }]],
+      ]),
     });
   }
 
@@ -254,6 +262,27 @@ describe("gateway proxy", () => {
       WAIT_MS,
       "connect-failed counted",
     );
+  });
+
+  test("another datacenter's unhealthy gateway is the last resort when its healthy ones fail", async () => {
+    const fixed = table({
+      dc2Gateways: [
+        { addr: `127.0.0.1:${deadPort}`, healthy: true },
+        { addr: remote.hostPort, healthy: false },
+      ],
+    });
+    const { addr, proxy } = await startProxy(() => fixed, {}, FIRST);
+    const conn = await dialThrough(runtime, addr, "server.dc2.consul", pki.client);
+    assert.equal(await readLine(conn), "dc2-gateway server.dc2.consul");
+    conn.close();
+    assert.equal(proxy.stats().dialFailures, 1, "the healthy (dead) gateway was tried first");
+
+    const onlyUnhealthy = table({ dc2Gateways: [{ addr: remote.hostPort, healthy: false }] });
+    const second = await startProxy(() => onlyUnhealthy, {}, FIRST);
+    const direct = await dialThrough(runtime, second.addr, "x.server.dc2.consul", pki.client);
+    assert.equal(await readLine(direct), "dc2-gateway x.server.dc2.consul");
+    direct.close();
+    assert.equal(second.proxy.stats().dialFailures, 0);
   });
 
   test("routes follow the table in force when each connection arrives", async () => {

@@ -150,8 +150,12 @@ describe("resolveRoute for other datacenters", () => {
     });
   });
 
-  test("a dc whose gateways are all unhealthy, or that has none, is rejected", () => {
-    assert.deepEqual(route("server.dc3.consul"), { kind: "reject", reason: "no-healthy-gateway" });
+  test("a dc whose gateways are all unhealthy goes to one of them; one that has none is rejected", () => {
+    assert.deepEqual(route("server.dc3.consul"), {
+      kind: "remote-dc",
+      dc: "dc3",
+      addr: "198.18.3.1:443",
+    });
     assert.deepEqual(route("s1.server.dc4.consul"), {
       kind: "reject",
       reason: "no-healthy-gateway",

@@ -164,7 +164,7 @@ export class Federation {
    */
   async startGateway(
     server: DcServer,
-    options: { port?: number; serviceId?: string } = {},
+    options: { port?: number; serviceId?: string; register?: boolean } = {},
   ): Promise<MeshGateway> {
     const port = options.port ?? await freePort();
     const gateway = await startMeshGateway({
@@ -175,7 +175,7 @@ export class Federation {
       lanAddr: { Address: "127.0.0.1", Port: port },
       wanAddr: { Address: "127.0.0.1", Port: port },
       exposeServers: true,
-      register: true,
+      register: options.register ?? true,
     });
     this.gateways.push(gateway);
     return gateway;

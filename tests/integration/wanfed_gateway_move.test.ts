@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { MeshGateway } from "../../src/gateway/mod.ts";
+import { buildGatewayRegistration, type MeshGateway } from "../../src/gateway/mod.ts";
 import { currentRuntime } from "../../src/runtime/current.ts";
 import {
   aliveWanMembers,
@@ -26,6 +26,8 @@ const BOTH_SERVERS = ["n1.dc1", "n2.dc2"];
 let dc1: DcServer, dc2: DcServer;
 let primaryA: MeshGateway, primaryB: MeshGateway;
 let secondaryC: MeshGateway, secondaryD: MeshGateway;
+/** Primary gateway A's replacement, the only primary gateway left after that step. */
+let primaryReplacement: MeshGateway | undefined;
 
 function portOf(gateway: MeshGateway): number {
   return gateway.addrs[0].port;
@@ -110,19 +112,14 @@ describe("mesh gateways that change address", () => {
     assert.ok(delivered > 0, "dc1's traffic reached n2 through the replacement gateway");
   });
 
-  // Known open bug (issue 5), intermittent on both runtimes: after this replacement the
-  // secondary's replication fails at every retry for minutes although primary gateway B stays
-  // up. What the logs show: the secondary's gateway locator offers only the replaced (dead)
-  // gateway for the primary ("Could not connect to mesh gateway <A>: Connection refused"), so
-  // neither B nor the replacement is ever tried; look at how the secondary builds its primary
-  // list from the replicated state and primary_gateways. Skipped, not weakened, until found.
-  const OPEN_BUG = "known intermittent stall after replacing a primary gateway (see comment)";
-  test("a primary gateway replaced under a new ID on a new port reaches the secondary", {
-    skip: OPEN_BUG,
-  }, async () => {
+  // Stopping B as soon as the replacement is *listed* in dc2's replica is deliberate: the
+  // replica may still show the replacement's first check as critical, and then only the
+  // last-resort dial of critical gateways keeps dc2 in touch with dc1.
+  test("a primary gateway replaced under a new ID on a new port reaches the secondary", async () => {
     const oldPort = portOf(primaryA);
     await primaryA.stop({ graceMs: 200 });
     const replacement = await federation.startGateway(dc1, { serviceId: "mesh-gateway-a2" });
+    primaryReplacement = replacement;
     assert.notEqual(portOf(replacement), oldPort);
     await awaitStatePorts(dc2, "dc1", [portOf(replacement), portOf(primaryB)]);
     await awaitStatePorts(dc1, "dc1", [portOf(replacement), portOf(primaryB)]);
@@ -137,4 +134,40 @@ describe("mesh gateways that change address", () => {
       routedConnections(replacement, "any-local-server");
     assert.ok(delivered > 0, "dc2's traffic reached n1 through the replacement gateway");
   });
+
+  test("a primary gateway listed as critical carries federation once no healthy one is left", async () => {
+    const current = primaryReplacement;
+    assert.ok(current !== undefined, "the replacement from the previous step is running");
+    const critical = await federation.startGateway(dc1, { register: false });
+    await registerWithCriticalCheck(dc1, "mesh-gateway-critical", portOf(critical));
+    await awaitStatePorts(dc2, "dc1", [portOf(current), portOf(critical)]);
+
+    await current.stop({ graceMs: 200 });
+    await awaitStatePorts(dc2, "dc1", [portOf(critical)]);
+    await awaitFederated("through the critical gateway only");
+    const put = await fetch(`${dc2.api}/kv/critical?dc=dc1`, { method: "PUT", body: "dc2" });
+    assert.equal(await put.text(), "true", "dc2 writes to dc1 through the critical gateway");
+    const delivered = routedConnections(critical, "local-server:n1") +
+      routedConnections(critical, "any-local-server");
+    assert.ok(delivered > 0, "dc2's traffic reached n1 through the critical gateway");
+  });
 });
+
+/**
+ * Registers a running gateway in `server`'s catalog as a WAN-federation mesh gateway whose only
+ * check is a TTL check nobody passes, so it stays critical while the gateway works.
+ */
+async function registerWithCriticalCheck(server: DcServer, id: string, port: number) {
+  const body = buildGatewayRegistration({
+    serviceName: "mesh-gateway",
+    serviceId: id,
+    lan: { Address: "127.0.0.1", Port: port },
+    wan: { Address: "127.0.0.1", Port: port },
+    exposeServers: true,
+  });
+  const response = await fetch(`${server.api}/agent/service/register`, {
+    method: "PUT",
+    body: JSON.stringify({ ...body, Check: { Name: "never passed", TTL: "1h" } }),
+  });
+  assert.equal(response.status, 200, await response.text());
+}
