@@ -105,11 +105,7 @@ describe("mesh gateways that change address", () => {
     await secondaryD.stop({ graceMs: 200 });
     await awaitStatePorts(dc1, "dc2", [portOf(replacement)]);
     await awaitFederated("with only the replacement left in dc2");
-    const put = await fetch(`${dc1.api}/kv/moved?dc=dc2`, { method: "PUT", body: "dc1" });
-    assert.equal(await put.text(), "true", "dc1 writes to dc2 through the new address");
-    const delivered = routedConnections(replacement, "local-server:n2") +
-      routedConnections(replacement, "any-local-server");
-    assert.ok(delivered > 0, "dc1's traffic reached n2 through the replacement gateway");
+    await assertWritesThrough(dc1, dc2, replacement, "the replacement gateway");
   });
 
   // Stopping B as soon as the replacement is *listed* in dc2's replica is deliberate: the
@@ -128,11 +124,7 @@ describe("mesh gateways that change address", () => {
     await primaryB.stop({ graceMs: 200 });
     await awaitStatePorts(dc2, "dc1", [portOf(replacement)]);
     await awaitFederated("with only the replacement left in dc1");
-    const put = await fetch(`${dc2.api}/kv/moved?dc=dc1`, { method: "PUT", body: "dc2" });
-    assert.equal(await put.text(), "true", "dc2 writes to dc1 through the new address");
-    const delivered = routedConnections(replacement, "local-server:n1") +
-      routedConnections(replacement, "any-local-server");
-    assert.ok(delivered > 0, "dc2's traffic reached n1 through the replacement gateway");
+    await assertWritesThrough(dc2, dc1, replacement, "the replacement gateway");
   });
 
   test("a primary gateway listed as critical carries federation once no healthy one is left", async () => {
@@ -145,13 +137,29 @@ describe("mesh gateways that change address", () => {
     await current.stop({ graceMs: 200 });
     await awaitStatePorts(dc2, "dc1", [portOf(critical)]);
     await awaitFederated("through the critical gateway only");
-    const put = await fetch(`${dc2.api}/kv/critical?dc=dc1`, { method: "PUT", body: "dc2" });
-    assert.equal(await put.text(), "true", "dc2 writes to dc1 through the critical gateway");
-    const delivered = routedConnections(critical, "local-server:n1") +
-      routedConnections(critical, "any-local-server");
-    assert.ok(delivered > 0, "dc2's traffic reached n1 through the critical gateway");
+    await assertWritesThrough(dc2, dc1, critical, "the critical gateway");
   });
 });
+
+/**
+ * Writes a key from `from` into `to` with `?dc=`, and checks that `gateway` (of `to`) delivered
+ * traffic to `to`'s server: the only way in once the other gateways are gone.
+ */
+async function assertWritesThrough(
+  from: DcServer,
+  to: DcServer,
+  gateway: MeshGateway,
+  what: string,
+): Promise<void> {
+  const put = await fetch(`${from.api}/kv/moved-${from.dc}?dc=${to.dc}`, {
+    method: "PUT",
+    body: from.dc,
+  });
+  assert.equal(await put.text(), "true", `${from.dc} writes to ${to.dc} through ${what}`);
+  const delivered = routedConnections(gateway, `local-server:${to.node}`) +
+    routedConnections(gateway, "any-local-server");
+  assert.ok(delivered > 0, `${from.dc}'s traffic reached ${to.node} through ${what}`);
+}
 
 /**
  * Registers a running gateway in `server`'s catalog as a WAN-federation mesh gateway whose only
