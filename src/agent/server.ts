@@ -319,7 +319,7 @@ async function startWan(
   const log = logger.named("wan");
   const pool = await startWanPool({
     runtime,
-    ...(wanTunnel ? { transport: wanTunnel } : {}),
+    ...(wanTunnel ? { transport: wanTunnel, noTcpPingsToOtherDcs: true } : {}),
     bind: { hostname: config.bindAddr, port: config.ports.serfWan },
     advertise: { hostname: addresses.wan, port: config.ports.serfWan },
     nodeName: config.nodeName,

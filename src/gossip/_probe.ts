@@ -47,6 +47,8 @@ export interface ProbeDeps {
   readonly outbox: Outbox;
   readonly counters: { relaysDropped: number; probesStarted: number; probesFailed: number };
   readonly nextSeq: () => number;
+  /** See `SwimOptions.disableTcpPingsFor`. */
+  readonly disableTcpPingsFor?: (memberName: string) => boolean;
 }
 
 /** Runs probe rounds and relays; time only arrives through `tick` and the message handlers. */
@@ -182,7 +184,7 @@ export class ProbeRounds {
     };
     for (const peer of peers) this.#send(recordTarget(peer), [request]);
     round.expectedNacks = peers.length;
-    if (config.tcpFallbackPing) {
+    if (config.tcpFallbackPing && !this.#deps.disableTcpPingsFor?.(round.target.name)) {
       const ping = {
         type: "ping" as const,
         seq: round.seq,

@@ -136,6 +136,7 @@ export {
   MAX_ENCRYPTED_FRAME_BYTES,
 } from "./encryption.ts";
 export {
+  isInDatacenter,
   type ServerInfo,
   serverInfo,
   type ServerMemberView,

@@ -170,6 +170,15 @@ export function splitWanName(name: string): { node: string; dc: string } {
   return { node: parts[0], dc: parts[1] };
 }
 
+/**
+ * True when WAN member `name` (`<node>.<dc>`) belongs to `dc`. A name that encodes no datacenter
+ * counts as local, as the gateway transport, which sends it directly, treats it.
+ */
+export function isInDatacenter(name: string, dc: string): boolean {
+  const parts = name.split(".");
+  return parts.length !== 2 || parts[1] === dc;
+}
+
 /** The WAN member name of `node` in `dc`. */
 export function wanName(node: string, dc: string): string {
   return `${node}.${dc}`;

@@ -43,6 +43,12 @@ export interface SwimOptions {
   readonly random: Random;
   /** The caller's clock now; later calls must not pass smaller values. */
   readonly nowMs: number;
+  /**
+   * Members never sent a TCP fallback ping, whatever `tcpFallbackPing` says (memberlist's
+   * `DisableTcpPingsForNode`): Consul's WAN pool skips members of other datacenters when it
+   * reaches them through mesh gateways, where every packet already travels over TCP.
+   */
+  readonly disableTcpPingsFor?: (memberName: string) => boolean;
 }
 
 /** A stream exchange's result: outputs, plus the reply frame to write back (if any). */
@@ -138,6 +144,9 @@ export class Swim {
       outbox: this.#outbox,
       counters: this.#counters,
       nextSeq: () => this.#nextSeq(),
+      ...(options.disableTcpPingsFor === undefined
+        ? {}
+        : { disableTcpPingsFor: options.disableTcpPingsFor }),
     });
     // Random stagger so members started together do not act in lockstep.
     const now = options.nowMs;

@@ -27,7 +27,7 @@ import type { GossipAddr, GossipTarget } from "./member.ts";
 import { NetTransport } from "./net_transport.ts";
 import { type ForceLeaveIntent, IntentMux } from "./_pool_intents.ts";
 import { presets } from "./presets.ts";
-import { type ServerInfo, serverInfo } from "./server_tags.ts";
+import { isInDatacenter, type ServerInfo, serverInfo } from "./server_tags.ts";
 import {
   memberName,
   toWanMember,
@@ -128,6 +128,9 @@ export class WanPool {
       config: options.config ?? presets.wan,
       random,
       nowMs: clock.monotonicMs(),
+      ...(options.noTcpPingsToOtherDcs
+        ? { disableTcpPingsFor: (member: string) => !isInDatacenter(member, options.datacenter) }
+        : {}),
     });
     this.#driver = new GossipDriver(swim, this.#tracker, clock, {
       streamTimeoutMs: this.#streamTimeoutMs,

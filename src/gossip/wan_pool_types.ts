@@ -37,6 +37,12 @@ export interface WanPoolOptions {
   readonly encryptKeys?: readonly string[] | Keyring;
   /** Timings; default `presets.wan`. */
   readonly config?: SwimConfig;
+  /**
+   * No TCP fallback pings to members of other datacenters (default false). Set it when
+   * `transport` reaches them through mesh gateways, as Consul does: the tunnel is TCP already,
+   * and each fallback ping would cost a TLS handshake through two gateways.
+   */
+  readonly noTcpPingsToOtherDcs?: boolean;
   readonly log?: WanPoolLog;
   /** The transport to use instead of UDP+TCP on `bind`; the pool closes it on `stop`. */
   readonly transport?: GossipTransport;

@@ -16,12 +16,17 @@ import { createSeededRandom } from "../../src/runtime/random.ts";
 const A = { hostname: "10.0.0.1", port: 8301 };
 const B = { hostname: "10.0.0.2", port: 8301 };
 
-function core(name = "a", addr = A): Swim {
+function core(
+  name = "a",
+  addr = A,
+  disableTcpPingsFor?: (member: string) => boolean,
+): Swim {
   return new Swim({
     self: { name, addr, tags: { role: "node" } },
     config: presets.lan,
     random: createSeededRandom(1),
     nowMs: 0,
+    ...(disableTcpPingsFor === undefined ? {} : { disableTcpPingsFor }),
   });
 }
 
@@ -140,8 +145,8 @@ describe("SWIM core", () => {
     }
   });
 
-  test("a missed ack leads to PingReq through other members, then suspicion", () => {
-    const swim = core();
+  /** Joins b and c, lets `swim` ping b, and returns the tick after b's probe timeout. */
+  function missAckFromB(swim: Swim) {
     joinB(swim);
     const c = { hostname: "10.0.0.3", port: 8301 };
     swim.receivePacket(
@@ -161,15 +166,36 @@ describe("SWIM core", () => {
       }
     }
     now += presets.lan.probeTimeoutMs;
-    const out = swim.tick(now);
+    return { now, out: swim.tick(now) };
+  }
+
+  function pingReqsTo(out: ReturnType<Swim["tick"]>): string[] {
     const reqs = out.packets.filter((p) =>
       decodePacket(p.bytes).some((m) => m.type === "ping-req")
     );
-    assert.deepEqual(reqs.map((p) => p.to.name), ["c"]);
+    return reqs.map((p) => p.to.name as string);
+  }
+
+  test("a missed ack leads to PingReq through other members, then suspicion", () => {
+    const swim = core();
+    const { now, out } = missAckFromB(swim);
+    assert.deepEqual(pingReqsTo(out), ["c"]);
     assert.deepEqual(out.streams.map((s) => [s.purpose, s.to.name]), [["ping", "b"]]);
     swim.tick(now + presets.lan.probeIntervalMs);
     assert.equal(swim.member("b")!.state, "suspect");
     assert.equal(swim.counters.probesFailed, 1);
+  });
+
+  test("disableTcpPingsFor skips the TCP fallback ping to that member only", () => {
+    const asked: string[] = [];
+    const swim = core("a", A, (member) => {
+      asked.push(member);
+      return member === "b";
+    });
+    const { out } = missAckFromB(swim);
+    assert.deepEqual(pingReqsTo(out), ["c"], "indirect probes still go out");
+    assert.deepEqual(out.streams, [], "no fallback ping to b");
+    assert.deepEqual(asked, ["b"]);
   });
 
   test("rejects an unusable identity with a clear error", () => {

@@ -13,6 +13,7 @@ import {
   GossipDecryptError,
 } from "../../src/gossip/encryption.ts";
 import {
+  isInDatacenter,
   serverInfo,
   serverTags,
   ServerTagsError,
@@ -161,6 +162,13 @@ describe("Consul server tags", () => {
         e instanceof WanNameError &&
         e.message === `node name does not encode a datacenter: ${bad}`);
     }
+  });
+
+  test("isInDatacenter reads the datacenter from the member name; no datacenter counts as local", () => {
+    assert.equal(isInDatacenter("s1.dc1", "dc1"), true);
+    assert.equal(isInDatacenter("s1.dc2", "dc1"), false);
+    assert.equal(isInDatacenter("s1", "dc1"), true);
+    assert.equal(isInDatacenter("a.b.c", "dc1"), true);
   });
 });
 
