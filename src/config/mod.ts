@@ -30,7 +30,7 @@ export {
 } from "./load.ts";
 export { AGENT_FLAG_SPECS, AGENT_HELP, type AgentFlags, parseAgentFlags } from "./flags.ts";
 export { ConfigError, type ConfigProblem, formatProblem } from "./errors.ts";
-export { DurationError, formatDuration, parseDuration } from "./duration.ts";
+export { DurationError, parseDuration } from "./duration.ts";
 export type {
   LogLevel,
   RuntimeAcl,

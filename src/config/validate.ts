@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { formatDuration } from "./duration.ts";
+import { formatGoDuration } from "../go_duration.ts";
 import type { ConfigProblem } from "./errors.ts";
 import type { MergedConfig } from "./merge.ts";
 import type { RuntimeConfig } from "./runtime_config.ts";
@@ -220,7 +220,7 @@ function checkValues(config: RuntimeConfig, report: Report): void {
     report(
       "primary_gateways_interval",
       `primary_gateways_interval must be at least 1s. received: ${
-        formatDuration(config.primaryGatewaysIntervalMs)
+        formatGoDuration(config.primaryGatewaysIntervalMs)
       }`,
     );
   }

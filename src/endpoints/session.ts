@@ -7,7 +7,7 @@
  */
 
 import { randomUuid } from "../runtime/random.ts";
-import { formatDurationMs, parseDurationMs } from "../state/mod.ts";
+import { formatGoDuration, goMessage, readGoDuration } from "../go_duration.ts";
 import { type Args, argsOf, optObj, optStr, optStrList, optUint, requireStr } from "./_args.ts";
 import { runQuery } from "./_query.ts";
 import { FILTER_FIELDS } from "./_shapes.ts";
@@ -32,12 +32,13 @@ const MAX_SESSION_ID_ATTEMPTS = 8;
  */
 export function sessionTtlMs(ttl: string, minMs: number): number {
   if (ttl === "") return 0;
-  const ms = parseDurationMs(ttl);
-  if (ms === null) badRequest(`Session TTL '${ttl}' invalid: time: invalid duration "${ttl}"`);
+  const parsed = readGoDuration(ttl);
+  if (!parsed.ok) badRequest(`Session TTL '${ttl}' invalid: ${goMessage(ttl, parsed.fault)}`);
+  const ms = parsed.ms;
   if (ms !== 0 && (ms < minMs || ms > SESSION_TTL_MAX_MS)) {
     badRequest(
-      `Session TTL '${ttl}' invalid: must be between ${formatDurationMs(minMs)} and ${
-        formatDurationMs(SESSION_TTL_MAX_MS)
+      `Session TTL '${ttl}' invalid: must be between ${formatGoDuration(minMs)} and ${
+        formatGoDuration(SESSION_TTL_MAX_MS)
       }`,
     );
   }
@@ -153,7 +154,8 @@ function renew(deps: EndpointDeps): EndpointHandler {
       () => deps.store.sessions.info(id),
       (row, meta): IndexedSessions => {
         if (row === null) return sessionReply([], meta);
-        const ttlMs = parseDurationMs(row.TTL) ?? 0;
+        const ttl = readGoDuration(row.TTL);
+        const ttlMs = ttl.ok ? ttl.ms : 0;
         if (ttlMs > 0) deps.sessionTimers?.reset(row.ID, ttlMs);
         return sessionReply([row], meta);
       },

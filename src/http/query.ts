@@ -4,7 +4,7 @@
  * `?node-meta`, with the texts Consul answers for bad values.
  */
 
-import { InvalidDurationError, parseGoDuration } from "../agent/checks/mod.ts";
+import { InvalidDurationError, parseGoDuration } from "../go_duration.ts";
 import type { QueryOptions, StringMap } from "../endpoints/mod.ts";
 import { badRequest } from "./errors.ts";
 import type { ApiRequest } from "./request.ts";

@@ -105,4 +105,3 @@ export { isReadOnlyTxn, MAX_TXN_OPS } from "./txn.ts";
 export type { TxnError, TxnResponse, TxnResult } from "./txn.ts";
 export { MAX_WATCH_KEYS_PER_SET, WatchSet } from "./watch.ts";
 export type { TableName, WatchKey, WatchOutcome } from "./watch.ts";
-export { formatDurationMs, parseDurationMs } from "./duration.ts";

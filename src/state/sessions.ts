@@ -7,9 +7,9 @@
 
 import { assert } from "./_assert.ts";
 import { deepFreeze, optCount, optString, optStrings, requireName } from "./_rows_util.ts";
+import { readGoDuration } from "../go_duration.ts";
 import type { Tables } from "./_tables.ts";
 import type { SessionInput } from "./commands.ts";
-import { parseDurationMs } from "./duration.ts";
 import { quote, StateError } from "./errors.ts";
 import { kvDelete } from "./kv.ts";
 import type { Indexed, SessionBehavior, SessionRow, SessionServiceCheck } from "./rows.ts";
@@ -47,7 +47,7 @@ function normalizeSession(t: Tables, input: SessionInput): SessionRow {
     throw new StateError("invalid_input", "Missing session ID");
   }
   const ttl = optString(input.TTL, "Session TTL");
-  if (ttl !== "" && parseDurationMs(ttl) === null) {
+  if (ttl !== "" && !readGoDuration(ttl).ok) {
     throw new StateError(
       "invalid_input",
       `Session TTL ${quote(ttl)} is not a duration; use Go duration text such as "30s"`,
@@ -170,8 +170,8 @@ export class SessionReader {
   withTtl(): TtlSession[] {
     const out: TtlSession[] = [];
     for (const session of this.#t.sessions.all()) {
-      const ttlMs = parseDurationMs(session.TTL);
-      if (ttlMs !== null && ttlMs > 0) out.push({ ID: session.ID, ttlMs });
+      const ttl = readGoDuration(session.TTL);
+      if (ttl.ok && ttl.ms > 0) out.push({ ID: session.ID, ttlMs: ttl.ms });
     }
     return out;
   }

@@ -4,29 +4,12 @@ import {
   checkDefinition,
   CheckDefinitionError,
   checkKind,
-  formatGoDuration,
   healthCheckFromDefinition,
   parseCheckDefinition,
-  parseGoDuration,
   validateCheckDefinition,
 } from "../../src/agent/checks/mod.ts";
 
 describe("check definitions", () => {
-  test("Go durations parse to milliseconds and print as Go does", () => {
-    assert.equal(parseGoDuration("10s"), 10_000);
-    assert.equal(parseGoDuration("1m30s"), 90_000);
-    assert.equal(parseGoDuration("1.5h"), 5_400_000);
-    assert.equal(parseGoDuration("250ms"), 250);
-    assert.equal(parseGoDuration("0"), 0);
-    assert.throws(() => parseGoDuration("ten"), { message: 'time: invalid duration "ten"' });
-    assert.throws(() => parseGoDuration("10"), { message: 'time: invalid duration "10"' });
-    assert.equal(formatGoDuration(10_000), "10s");
-    assert.equal(formatGoDuration(60_000), "1m0s");
-    assert.equal(formatGoDuration(3_723_500), "1h2m3.5s");
-    assert.equal(formatGoDuration(250), "250ms");
-    assert.equal(formatGoDuration(0), "0s");
-  });
-
   test("agent-API JSON decodes with PascalCase, snake_case and any-case field names", () => {
     const def = parseCheckDefinition({
       id: "api",

@@ -1,11 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  applyCommand,
-  formatDurationMs,
-  parseDurationMs,
-  StateStore,
-} from "../../src/state/mod.ts";
+import { applyCommand, StateStore } from "../../src/state/mod.ts";
 import { Harness } from "./_helpers.ts";
 
 describe("state machine", () => {
@@ -80,18 +75,5 @@ describe("coordinates", () => {
       updates: [{ Node: "n1", Coord: { Vec: ["x"] } as never }],
     });
     assert.equal(bad.message, "Coordinate Vec must be an array of numbers");
-  });
-});
-
-describe("durations", () => {
-  it("parses and formats Go duration text", () => {
-    assert.equal(parseDurationMs("1m30s"), 90_000);
-    assert.equal(parseDurationMs("250ms"), 250);
-    assert.equal(parseDurationMs("1.5h"), 5_400_000);
-    assert.equal(parseDurationMs("0"), 0);
-    assert.equal(parseDurationMs("10"), null);
-    assert.equal(parseDurationMs("-1s"), null);
-    assert.equal(formatDurationMs(90_000), "1m30s");
-    assert.equal(formatDurationMs(15_000), "15s");
   });
 });

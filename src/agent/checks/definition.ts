@@ -3,7 +3,7 @@
  * the `Check`/`Checks` of a service definition), normalised, plus Consul's validation rules.
  */
 
-import { InvalidDurationError, parseGoDuration } from "./duration.ts";
+import { InvalidDurationError, parseGoDuration } from "../../go_duration.ts";
 import { type HealthStatus, isHealthStatus } from "./status.ts";
 
 /** The kinds of check Consulate runs. */

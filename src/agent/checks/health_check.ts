@@ -4,7 +4,7 @@
  */
 
 import { type CheckDefinition, checkKind } from "./definition.ts";
-import { formatGoDuration } from "./duration.ts";
+import { formatGoDuration } from "../../go_duration.ts";
 import { HEALTH_CRITICAL, type HealthStatus } from "./status.ts";
 
 /** A health check as Consul's catalog and agent APIs report it (Consul's field names). */

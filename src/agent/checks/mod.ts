@@ -62,7 +62,6 @@ export {
   parseCheckDefinition,
   validateCheckDefinition,
 } from "./definition.ts";
-export { formatGoDuration, InvalidDurationError, parseGoDuration } from "./duration.ts";
 export {
   type CheckOwner,
   type HealthCheck,

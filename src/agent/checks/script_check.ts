@@ -3,7 +3,7 @@
 import type { Clock, Process, Random } from "../../runtime/ports.ts";
 import { IntervalCheck } from "./_interval_loop.ts";
 import { DEFAULT_OUTPUT_MAX_BYTES } from "./_output.ts";
-import { formatGoDuration } from "./duration.ts";
+import { formatGoDuration } from "../../go_duration.ts";
 import {
   type AgentLog,
   type CheckNotifier,
