@@ -21,6 +21,13 @@ import {
 
 const HTTP_FLAGS = [...CLIENT_FLAG_SPECS, ...SERVER_FLAG_SPECS];
 
+/**
+ * Most bytes `kv put KEY -` reads from standard input. The server has its own, smaller limit
+ * (`kv_max_value_size`, 512 KiB by default) and answers 413 above it; this one only keeps a
+ * runaway pipe from filling memory.
+ */
+export const MAX_STDIN_BYTES = 64 * 1024 * 1024;
+
 const BASE64_FLAG: FlagSpec = {
   name: "base64",
   kind: "bool",
@@ -175,10 +182,11 @@ export const kvPutCommand: Command = {
   synopsis: "Sets or updates data in the KV store",
   help: httpCommandHelp(
     "consulate kv put [options] KEY [DATA]",
-    "  Writes DATA at KEY. DATA may be given inline, read from a file with @path, or left\n" +
-      "  out to store an empty value. Reading DATA from standard input (-) is not supported.\n\n" +
+    "  Writes DATA at KEY. DATA may be given inline, read from a file with @path, read from\n" +
+      "  standard input with -, or left out to store an empty value.\n\n" +
       "      $ consulate kv put config/redis/maxconns 5\n" +
       "      $ consulate kv put config/program/license @license.lic\n" +
+      "      $ echo 5 | consulate kv put config/redis/maxconns -\n" +
       "      $ consulate kv put -cas -modify-index=844 config/redis/maxconns 6",
     { commandFlags: PUT_FLAGS, serverFlags: true },
   ),
@@ -245,8 +253,11 @@ async function dataFromArgs(
       return `Failed to read file: ${(error as Error).message}`;
     }
   } else if (raw === "-") {
-    return "Failed to read stdin: reading DATA from standard input is not supported; " +
-      "use @file or pass DATA inline";
+    try {
+      data = await context.runtime.process.readStdin(MAX_STDIN_BYTES);
+    } catch (error) {
+      return `Failed to read stdin: ${(error as Error).message}`;
+    }
   }
   if (!base64) return { key, data };
   const text = typeof data === "string" ? data : new TextDecoder().decode(data);

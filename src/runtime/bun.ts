@@ -16,6 +16,7 @@ import { createOsRandom, createSystemClock } from "./_clock.ts";
 import { bindNodeUdp } from "./_node_dgram.ts";
 import { createNodeFileSystem } from "./_node_fs.ts";
 import { createNodeSqlite } from "./_node_sqlite.ts";
+import { readNodeStdin } from "./_node_stdin.ts";
 import {
   dialTlsOverTcp,
   listenTlsOverTcp,
@@ -109,6 +110,7 @@ function createBunProcess(): Process {
     cwd: () => process.cwd(),
     writeStdout: (text) => void process.stdout.write(text),
     writeStderr: (text) => void process.stderr.write(text),
+    readStdin: readNodeStdin,
     onSignal(signal, handler) {
       process.on(signal, handler);
       return () => void process.off(signal, handler);

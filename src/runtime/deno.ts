@@ -10,6 +10,7 @@ import { createOsRandom, createSystemClock } from "./_clock.ts";
 import { bindNodeUdp } from "./_node_dgram.ts";
 import { createNodeFileSystem } from "./_node_fs.ts";
 import { createNodeSqlite } from "./_node_sqlite.ts";
+import { readNodeStdin } from "./_node_stdin.ts";
 import {
   DEFAULT_DIAL_TIMEOUT_MS,
   dialTlsOverTcp,
@@ -339,6 +340,7 @@ function createDenoProcess(): Process {
     cwd: () => Deno.cwd(),
     writeStdout: (text) => writeAllSync(Deno.stdout, text),
     writeStderr: (text) => writeAllSync(Deno.stderr, text),
+    readStdin: readNodeStdin,
     onSignal(signal, handler) {
       Deno.addSignalListener(signal, handler);
       return () => Deno.removeSignalListener(signal, handler);

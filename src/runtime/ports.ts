@@ -299,6 +299,11 @@ export interface Process {
   cwd(): string;
   writeStdout(text: string): void;
   writeStderr(text: string): void;
+  /**
+   * Reads standard input to its end (`consulate kv put KEY -`).
+   * @throws {Error} when it holds more than `maxBytes` bytes.
+   */
+  readStdin(maxBytes: number): Promise<Uint8Array>;
   /** Calls `handler` on SIGINT/SIGTERM/SIGHUP; returns a function that removes it. */
   onSignal(signal: "SIGINT" | "SIGTERM" | "SIGHUP", handler: () => void): () => void;
   exit(code: number): never;

@@ -14,16 +14,26 @@ export interface CapturedContext extends CliContext {
   readonly err: () => string;
 }
 
-/** Builds a context with `env` as the whole environment and `files` readable by path. */
+/**
+ * Builds a context with `env` as the whole environment, `files` readable by path, and `stdin`
+ * as what standard input holds.
+ */
 export async function cliContext(
   env: Record<string, string>,
   files: Record<string, string | Uint8Array> = {},
+  stdin: Uint8Array = new Uint8Array(0),
 ): Promise<CapturedContext> {
   const real = await currentRuntime();
   const out: string[] = [];
   const err: string[] = [];
   const process: Process = Object.create(real.process, {
     env: { value: (name: string) => env[name] },
+    readStdin: {
+      value: (maxBytes: number) =>
+        stdin.byteLength > maxBytes
+          ? Promise.reject(new Error(`standard input holds more than ${maxBytes} bytes`))
+          : Promise.resolve(stdin),
+    },
   });
   const fs: FileSystem = Object.create(real.fs, {
     readFile: { value: (path: string) => read(path, files).then(toBytes) },

@@ -1,6 +1,11 @@
 import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { kvDeleteCommand, kvGetCommand, kvPutCommand } from "../../src/cli/kv_commands.ts";
+import {
+  kvDeleteCommand,
+  kvGetCommand,
+  kvPutCommand,
+  MAX_STDIN_BYTES,
+} from "../../src/cli/kv_commands.ts";
 import { type FakeConsul, startFakeConsul } from "../api/_fake_consul.ts";
 import { cliContext } from "../api/_cli_context.ts";
 
@@ -21,8 +26,9 @@ describe("consulate kv", () => {
     command: typeof kvGetCommand,
     args: string[],
     files: Record<string, string | Uint8Array> = {},
+    stdin?: Uint8Array,
   ) {
-    const context = await cliContext(env, files);
+    const context = await cliContext(env, files, stdin);
     const code = await command.run(args, context);
     return { code, out: context.out(), err: context.err() };
   }
@@ -60,12 +66,18 @@ describe("consulate kv", () => {
     assert.match(missing.err, /^Error! Failed to read file: Could not read \/data\/missing/);
   });
 
-  test("put - (stdin) is refused with a clear message; -5 is an ordinary value", async () => {
-    const stdin = await run(kvPutCommand, ["key", "-"]);
-    assert.equal(stdin.code, 1);
+  test("put - reads DATA from standard input; -5 is an ordinary value", async () => {
+    const bytes = Uint8Array.from([0, 1, 2, 254, 255, 10]);
+    assert.equal((await run(kvPutCommand, ["key", "-"], {}, bytes)).code, 0);
+    assert.deepEqual([...fake.last.body], [...bytes]);
+    const encoded = new TextEncoder().encode("aGVsbG8=\n");
+    assert.equal((await run(kvPutCommand, ["-base64", "key", "-"], {}, encoded)).code, 0);
+    assert.equal(text(fake.last.body), "hello", "-base64 decodes what stdin held");
+    const huge = await run(kvPutCommand, ["key", "-"], {}, new Uint8Array(MAX_STDIN_BYTES + 1));
+    assert.equal(huge.code, 1);
     assert.match(
-      stdin.err,
-      /^Error! Failed to read stdin: reading DATA from standard input is not supported/,
+      huge.err,
+      /^Error! Failed to read stdin: standard input holds more than \d+ bytes/,
     );
     assert.equal((await run(kvPutCommand, ["key", "-5"])).code, 0);
     assert.equal(text(fake.last.body), "-5");

@@ -1,6 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { connect } from "node:net";
+import nodeProcess from "node:process";
 import { currentRuntime } from "../../src/runtime/current.ts";
 
 describe("clock, process and HTTP", () => {
@@ -46,6 +48,21 @@ describe("clock, process and HTTP", () => {
     const slow = await process.runCommand(["sleep", "30"], { timeoutMs: 100, maxOutputBytes: 10 });
     assert.equal(slow.timedOut, true);
     assert.notEqual(slow.code, 0);
+  });
+
+  test("readStdin reads standard input to its end, on both runtimes, within its limit", async () => {
+    const input = new Uint8Array(300_000).map((_, i) => (i * 7) % 251);
+    let expectedSum = 0;
+    for (const byte of input) expectedSum = (expectedSum * 31 + byte) >>> 0;
+    const whole = await runReadStdin(input, 1_000_000);
+    assert.deepEqual(whole, { code: 0, out: `${input.byteLength} ${expectedSum}\n` });
+    const empty = await runReadStdin(new Uint8Array(0), 10);
+    assert.deepEqual(empty, { code: 0, out: "0 0\n" });
+    const tooBig = await runReadStdin(input, 1000);
+    assert.deepEqual(tooBig, {
+      code: 1,
+      out: "error: standard input holds more than 1000 bytes\n",
+    });
   });
 
   test("process facts are available", async () => {
@@ -132,3 +149,24 @@ test("the HTTP server keeps a request open longer than Bun's default 10 s idle t
     await server.shutdown();
   }
 });
+
+const READ_STDIN = new URL("../fixtures/read_stdin.ts", import.meta.url).pathname;
+
+/** Runs the read_stdin fixture on this runtime with `input` piped in. */
+function runReadStdin(input: Uint8Array, maxBytes: number): Promise<{ code: number; out: string }> {
+  const isDeno = "Deno" in globalThis;
+  const argv = isDeno
+    ? ["run", "-A", READ_STDIN, String(maxBytes)]
+    : [READ_STDIN, String(maxBytes)];
+  return new Promise((resolve, reject) => {
+    const child = spawn(nodeProcess.execPath, argv, { stdio: ["pipe", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (text: string) => out += text);
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, out }));
+    // The child may stop reading early (limit reached): a broken pipe is expected then.
+    child.stdin.on("error", () => {});
+    child.stdin.end(input);
+  });
+}

@@ -95,6 +95,7 @@ export function createFakeRuntime(nowMs = Date.UTC(2025, 0, 1)): FakeRuntime {
     cwd: () => cwd,
     writeStdout: () => {},
     writeStderr: () => {},
+    readStdin: () => Promise.resolve(new Uint8Array(0)),
     onSignal: () => () => {},
     exit: () => {
       throw new Error("exit called in a test");
