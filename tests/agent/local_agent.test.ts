@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RegistrationJournal } from "../../src/agent/local/mod.ts";
+import { NO_REGISTRATIONS, RegistrationJournal } from "../../src/agent/local/mod.ts";
 import { currentRuntime } from "../../src/runtime/current.ts";
 import {
   checkDefinition,
@@ -40,7 +40,11 @@ function agentSetup(options: { enableLocalScriptChecks?: boolean; status?: () =>
     notifier: base.state,
     log: (_level, message) => logs.push(message),
   }, { enableLocalScriptChecks: options.enableLocalScriptChecks });
-  const agent = new LocalAgent({ state: base.state, checks: manager }, { nodeName: "node1" });
+  const agent = new LocalAgent({
+    state: base.state,
+    checks: manager,
+    log: (_level, message) => logs.push(message),
+  }, { nodeName: "node1" });
   return { ...base, agent, manager, counter, logs };
 }
 
@@ -222,6 +226,45 @@ describe("registrations journal", () => {
     assert.deepEqual(second.agent.registrations().services, [], "a removal leaves the journal");
   });
 
+  test("maintenance mode survives a restart, and leaves the journal when turned off", () => {
+    const first = agentSetup();
+    first.agent.addService(web, [], { source: "remote" });
+    first.agent.addService({ ID: "db", Service: "db", Port: 5432 }, [], { source: "remote" });
+    first.agent.enableServiceMaintenance("web", "rolling deploy", "t2");
+    first.agent.enableServiceMaintenance("db", "");
+    first.agent.enableNodeMaintenance("kernel upgrade");
+    first.agent.disableServiceMaintenance("db");
+    const saved = JSON.parse(JSON.stringify(first.agent.registrations()));
+    assert.deepEqual(saved.maintenance, [
+      { serviceId: "web", reason: "rolling deploy", token: "t2" },
+      { serviceId: "", reason: "kernel upgrade", token: "" },
+    ]);
+
+    const second = agentSetup();
+    second.agent.restore(saved);
+    assert.equal(second.state.check("_service_maintenance:web")?.Notes, "rolling deploy");
+    assert.equal(second.state.check("_service_maintenance:web")?.Status, "critical");
+    assert.equal(second.state.check("_service_maintenance:db"), undefined);
+    assert.equal(second.state.check("_node_maintenance")?.Notes, "kernel upgrade");
+
+    // Deregistering the maintenance check itself, or the service, also ends it for good.
+    second.agent.removeCheck("_node_maintenance");
+    second.agent.removeService("web");
+    assert.deepEqual(second.agent.registrations().maintenance, []);
+  });
+
+  test("an old journal without maintenance, or with it for a vanished service, still restores", () => {
+    const agent = agentSetup();
+    agent.agent.restore({ services: [], checks: [] } as never);
+    agent.agent.restore({
+      services: [],
+      checks: [],
+      maintenance: [{ serviceId: "gone", reason: "x", token: "" }],
+    });
+    assert.equal(agent.state.check("_service_maintenance:gone"), undefined);
+    assert.ok(agent.logs.includes("could not restore maintenance mode"));
+  });
+
   test("a journal that is not JSON stops the start with the file named", async () => {
     const runtime = await currentRuntime();
     const dir = mkdtempSync(join(tmpdir(), "consulate-journal-"));
@@ -230,9 +273,9 @@ describe("registrations journal", () => {
       const journal = new RegistrationJournal(runtime.fs, join(dir, "registrations.json"));
       await assert.rejects(journal.load(), /registrations\.json is not valid JSON/);
       const fresh = new RegistrationJournal(runtime.fs, join(dir, "absent.json"));
-      assert.deepEqual(await fresh.load(), { services: [], checks: [] });
-      await fresh.save({ services: [], checks: [] });
-      assert.deepEqual(await fresh.load(), { services: [], checks: [] });
+      assert.deepEqual(await fresh.load(), NO_REGISTRATIONS);
+      await fresh.save(NO_REGISTRATIONS);
+      assert.deepEqual(await fresh.load(), NO_REGISTRATIONS);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -33,7 +33,7 @@ async function startServer(httpPort: number): Promise<AgentProcess> {
 }
 
 describe("a server killed with SIGKILL", () => {
-  test("keeps every acknowledged write, lock and API registration across the restart", async () => {
+  test("keeps every acknowledged write, lock, API registration and maintenance across the restart", async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}/v1`;
     const first = await startServer(port);
@@ -66,6 +66,11 @@ describe("a server killed with SIGKILL", () => {
       }),
     });
     assert.equal(registered.status, 200, await registered.text());
+    const maintenance = await fetch(
+      `${base}/agent/service/maintenance/mesh-gateway-1?enable=true&reason=swap+hardware`,
+      { method: "PUT" },
+    );
+    assert.equal(maintenance.status, 200, await maintenance.text());
 
     first.child.kill("SIGKILL");
     assert.equal(await first.exited, "SIGKILL");
@@ -87,7 +92,12 @@ describe("a server killed with SIGKILL", () => {
     );
     assert.equal(services["mesh-gateway-1"].Meta["consul-wan-federation"], "1");
     const checks = await (await fetch(`${base}/agent/checks`)).json();
-    assert.deepEqual(Object.keys(checks), ["service:mesh-gateway-1"], "with its check");
+    assert.deepEqual(
+      Object.keys(checks).sort(),
+      ["_service_maintenance:mesh-gateway-1", "service:mesh-gateway-1"],
+      "with its check, still in maintenance",
+    );
+    assert.equal(checks["_service_maintenance:mesh-gateway-1"].Notes, "swap hardware");
 
     // process.kill, not child.kill: Deno's node:child_process reports a signal exit for any
     // child it was asked to signal, even one that handled the signal and exited 0.

@@ -9,8 +9,10 @@ import { CheckDefinitionError } from "../checks/definition.ts";
 import type { CheckManager, CheckSource } from "../checks/check_manager.ts";
 import { healthCheckFromDefinition } from "../checks/health_check.ts";
 import {
+  isMaintenanceCheckId,
   NODE_MAINTENANCE_CHECK_ID,
   nodeMaintenanceCheck,
+  SERVICE_MAINTENANCE_PREFIX,
   serviceMaintenanceCheck,
   serviceMaintenanceCheckId,
 } from "../checks/maintenance.ts";
@@ -20,6 +22,7 @@ import { MIN_DEREGISTER_CRITICAL_SERVICE_AFTER_MS } from "./reaper.ts";
 import type { NodeService } from "./types.ts";
 import type {
   CheckRegistrationRecord,
+  MaintenanceRecord,
   Registrations,
   ServiceRegistrationRecord,
 } from "./registrations.ts";
@@ -47,6 +50,8 @@ export class LocalAgent {
   /** Registrations as they were asked for, by service ID and by standalone check ID. */
   readonly #services = new Map<string, ServiceRegistrationRecord>();
   readonly #standaloneChecks = new Map<string, CheckRegistrationRecord>();
+  /** Maintenance mode by service ID ("" for the node), kept across restarts as Consul does. */
+  readonly #maintenance = new Map<string, MaintenanceRecord>();
 
   constructor(
     deps: {
@@ -67,7 +72,11 @@ export class LocalAgent {
 
   /** The registrations made through this agent, as they were asked for. */
   registrations(): Registrations {
-    return { services: [...this.#services.values()], checks: [...this.#standaloneChecks.values()] };
+    return {
+      services: [...this.#services.values()],
+      checks: [...this.#standaloneChecks.values()],
+      maintenance: [...this.#maintenance.values()],
+    };
   }
 
   /**
@@ -94,6 +103,17 @@ export class LocalAgent {
       } catch (error) {
         this.#log("warn", "could not restore a check registration", {
           check: record.check.id || record.check.name,
+          error: (error as Error).message,
+        });
+      }
+    }
+    for (const record of registrations.maintenance ?? []) {
+      try {
+        if (record.serviceId === "") this.enableNodeMaintenance(record.reason, record.token);
+        else this.enableServiceMaintenance(record.serviceId, record.reason, record.token);
+      } catch (error) {
+        this.#log("warn", "could not restore maintenance mode", {
+          service: record.serviceId,
           error: (error as Error).message,
         });
       }
@@ -200,7 +220,9 @@ export class LocalAgent {
   removeCheck(checkId: string): void {
     this.#checks.stop(checkId);
     this.#state.removeCheck(checkId);
-    if (this.#standaloneChecks.delete(checkId)) this.#changed();
+    const maintenanceKey = isMaintenanceCheckId(checkId) ? maintenanceKeyOf(checkId) : null;
+    const forgotMaintenance = maintenanceKey !== null && this.#maintenance.delete(maintenanceKey);
+    if (this.#standaloneChecks.delete(checkId) || forgotMaintenance) this.#changed();
   }
 
   /**
@@ -224,6 +246,8 @@ export class LocalAgent {
     if (!service) throw new LocalStateError(`No service registered with ID "${serviceId}"`);
     if (this.#state.check(serviceMaintenanceCheckId(serviceId))) return;
     this.#state.addCheck(serviceMaintenanceCheck(this.#nodeName, service, reason), { token });
+    this.#maintenance.set(serviceId, { serviceId, reason, token });
+    this.#changed();
     this.#log("info", "Service entered maintenance mode", { service: serviceId });
   }
 
@@ -238,7 +262,7 @@ export class LocalAgent {
     }
     const checkId = serviceMaintenanceCheckId(serviceId);
     if (!this.#state.check(checkId)) return;
-    this.#state.removeCheck(checkId);
+    this.removeCheck(checkId);
     this.#log("info", "Service left maintenance mode", { service: serviceId });
   }
 
@@ -246,13 +270,15 @@ export class LocalAgent {
   enableNodeMaintenance(reason: string, token = ""): void {
     if (this.#state.check(NODE_MAINTENANCE_CHECK_ID)) return;
     this.#state.addCheck(nodeMaintenanceCheck(this.#nodeName, reason), { token });
+    this.#maintenance.set("", { serviceId: "", reason, token });
+    this.#changed();
     this.#log("info", "Node entered maintenance mode");
   }
 
   /** Takes the node out of maintenance. */
   disableNodeMaintenance(): void {
     if (!this.#state.check(NODE_MAINTENANCE_CHECK_ID)) return;
-    this.#state.removeCheck(NODE_MAINTENANCE_CHECK_ID);
+    this.removeCheck(NODE_MAINTENANCE_CHECK_ID);
     this.#log("info", "Node left maintenance mode");
   }
 
@@ -286,4 +312,11 @@ export class LocalAgent {
     add();
     this.#checks.start(checkId, def, source);
   }
+}
+
+/** The maintenance-map key of a maintenance check ID: the service ID, or "" for the node. */
+function maintenanceKeyOf(checkId: string): string {
+  return checkId === NODE_MAINTENANCE_CHECK_ID
+    ? ""
+    : checkId.slice(SERVICE_MAINTENANCE_PREFIX.length);
 }

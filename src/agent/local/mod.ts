@@ -64,7 +64,9 @@ export {
 export type { NodeInfo, NodeService } from "./types.ts";
 export {
   type CheckRegistrationRecord,
+  type MaintenanceRecord,
   MAX_JOURNAL_BYTES,
+  NO_REGISTRATIONS,
   RegistrationJournal,
   type Registrations,
   type ServiceRegistrationRecord,

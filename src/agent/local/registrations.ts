@@ -29,11 +29,23 @@ export interface CheckRegistrationRecord {
   readonly source: CheckSource;
 }
 
+/** Maintenance mode turned on through the API: for one service, or (`serviceId` "") the node. */
+export interface MaintenanceRecord {
+  readonly serviceId: string;
+  readonly reason: string;
+  readonly token: string;
+}
+
 /** Everything the journal holds. */
 export interface Registrations {
   readonly services: readonly ServiceRegistrationRecord[];
   readonly checks: readonly CheckRegistrationRecord[];
+  /** Absent in journals written before maintenance mode was kept; read as none. */
+  readonly maintenance: readonly MaintenanceRecord[];
 }
+
+/** What a journal holds when nothing was registered. */
+export const NO_REGISTRATIONS: Registrations = { services: [], checks: [], maintenance: [] };
 
 /** The journal file's format version. */
 const JOURNAL_VERSION = 1;
@@ -58,23 +70,24 @@ export class RegistrationJournal {
    */
   async load(): Promise<Registrations> {
     const info = await this.#fs.stat(this.#path);
-    if (!info) return { services: [], checks: [] };
+    if (!info) return NO_REGISTRATIONS;
     if (info.size > MAX_JOURNAL_BYTES) {
       throw new Error(`${this.#path} is ${info.size} bytes; at most ${MAX_JOURNAL_BYTES} are read`);
     }
-    let parsed: { version?: unknown; services?: unknown; checks?: unknown };
+    let parsed: { version?: unknown; services?: unknown; checks?: unknown; maintenance?: unknown };
     try {
       parsed = JSON.parse(await this.#fs.readTextFile(this.#path));
     } catch (error) {
       throw new Error(`${this.#path} is not valid JSON: ${(error as Error).message}`);
     }
+    const maintenance = parsed.maintenance ?? [];
     if (
       parsed.version !== JOURNAL_VERSION || !Array.isArray(parsed.services) ||
-      !Array.isArray(parsed.checks)
+      !Array.isArray(parsed.checks) || !Array.isArray(maintenance)
     ) {
       throw new Error(`${this.#path} is not a version ${JOURNAL_VERSION} registrations journal`);
     }
-    return { services: parsed.services, checks: parsed.checks } as Registrations;
+    return { services: parsed.services, checks: parsed.checks, maintenance } as Registrations;
   }
 
   /** Replaces the journal with `registrations`; writes happen in call order. */
