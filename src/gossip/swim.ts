@@ -172,9 +172,13 @@ export class Swim {
     return this.#leaving;
   }
 
-  /** True after `leave` once our leave notice has been sent its full number of times. */
+  /**
+   * True after `leave` once our leave notice has been sent its full number of times, or at
+   * once when no other member is alive to hear it (as memberlist, which then does not wait).
+   */
   get leaveBroadcastDone(): boolean {
-    return this.#leaving && !this.#queue.has(this.#name);
+    if (!this.#leaving) return false;
+    return !this.#queue.has(this.#name) || this.#members.liveCount() === 0;
   }
 
   /** The Lifeguard local health score (0 is healthy). */

@@ -198,6 +198,24 @@ describe("SWIM core", () => {
     assert.deepEqual(asked, ["b"]);
   });
 
+  test("a lone member's leave is done at once; with a live peer it waits for the notice", () => {
+    const alone = core();
+    assert.equal(alone.leaveBroadcastDone, false, "not before leave");
+    alone.leave(1);
+    assert.equal(alone.leaveBroadcastDone, true, "nobody to tell");
+
+    const withPeer = core();
+    joinB(withPeer);
+    withPeer.leave(2);
+    assert.equal(withPeer.leaveBroadcastDone, false, "b has not heard yet");
+    let now = 2;
+    for (let i = 0; i < 1000 && !withPeer.leaveBroadcastDone; i++) {
+      now = withPeer.nextDeadlineMs();
+      withPeer.tick(now);
+    }
+    assert.equal(withPeer.leaveBroadcastDone, true, "the notice went out its full count");
+  });
+
   test("rejects an unusable identity with a clear error", () => {
     assert.throws(
       () =>
