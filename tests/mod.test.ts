@@ -8,7 +8,14 @@ test("the library starts an agent in-process and its API client talks to it", as
   const config = await loadConfig({
     fs: runtime.fs,
     // Port 0 disables a listener in Consul's configuration, so pick a free port.
-    args: ["-dev", `-http-port=${await freePort()}`, "-node=library"],
+    // -dev's server RPC and WAN ports (8300, 8302) would collide with parallel test files.
+    args: [
+      "-dev",
+      `-http-port=${await freePort()}`,
+      `-server-port=${await freePort()}`,
+      `-serf-wan-port=${await freePort()}`,
+      "-node=library",
+    ],
     hostname: "library-host",
   });
   const logger = createLogger({ level: "ERROR", clock: runtime.clock, sink: () => {} });

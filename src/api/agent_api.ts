@@ -1,12 +1,18 @@
 /**
  * `/v1/agent/*`: the local agent's own view — its configuration, gossip members, local
- * services, and the join / force-leave operations.
+ * services and checks, maintenance mode, and the join / force-leave / leave operations.
  *
  * @module
  */
 import { escapePath, type HttpTransport } from "./_transport.ts";
 import type { QueryParams, WriteOptions } from "./query.ts";
-import type { AgentMember, AgentSelf, AgentService, AgentServiceRegistration } from "./types.ts";
+import type {
+  AgentMember,
+  AgentSelf,
+  AgentService,
+  AgentServiceRegistration,
+  HealthCheck,
+} from "./types.ts";
 
 /** Options of {@linkcode AgentApi.members}. */
 export interface MembersOptions extends WriteOptions {
@@ -86,6 +92,74 @@ export class AgentApi {
       options: { token: options.token, signal: options.signal },
     });
     return value ?? {};
+  }
+
+  /**
+   * The checks registered on this agent, by check ID (`GET /v1/agent/checks`).
+   *
+   * @example
+   * ```ts
+   * const checks = await client.agent.checks();
+   * const inMaintenance = "_node_maintenance" in checks;
+   * ```
+   */
+  async checks(
+    options: WriteOptions & { readonly filter?: string } = {},
+  ): Promise<Record<string, HealthCheck>> {
+    const { value } = await this.#transport.query<Record<string, HealthCheck>>({
+      method: "GET",
+      path: "/v1/agent/checks",
+      params: options.filter ? [["filter", options.filter]] : [],
+      options: { token: options.token, signal: options.signal },
+    });
+    return value ?? {};
+  }
+
+  /**
+   * Turns maintenance mode on or off for one service instance, or for the whole node when
+   * `serviceId` is null (`PUT /v1/agent/service/maintenance/<id>` or
+   * `PUT /v1/agent/maintenance`, with `enable` and `reason`). In maintenance, a critical
+   * check takes the instance (or every instance on the node) out of DNS and health queries.
+   *
+   * @throws {ApiError} 404 for an unknown service ID.
+   * @example
+   * ```ts
+   * await client.agent.maintenance("web-1", true, "rolling deploy");
+   * await client.agent.maintenance(null, false);
+   * ```
+   */
+  async maintenance(
+    serviceId: string | null,
+    enable: boolean,
+    reason = "",
+    options: WriteOptions = {},
+  ): Promise<void> {
+    const params: QueryParams = [["enable", String(enable)]];
+    if (enable && reason !== "") params.push(["reason", reason]);
+    await this.#transport.write({
+      method: "PUT",
+      path: serviceId === null
+        ? "/v1/agent/maintenance"
+        : `/v1/agent/service/maintenance/${escapePath(serviceId)}`,
+      params,
+      options: { token: options.token, signal: options.signal },
+    });
+  }
+
+  /**
+   * Leaves the cluster gracefully, then shuts the agent down (`PUT /v1/agent/leave`).
+   *
+   * @example
+   * ```ts
+   * await client.agent.leave();
+   * ```
+   */
+  async leave(options: WriteOptions = {}): Promise<void> {
+    await this.#transport.write({
+      method: "PUT",
+      path: "/v1/agent/leave",
+      options: { token: options.token, signal: options.signal },
+    });
   }
 
   /**

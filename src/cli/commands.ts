@@ -14,6 +14,8 @@ import { connectEnvoyCommand } from "./connect_envoy_command.ts";
 import { demoCommand } from "./demo_command.ts";
 import { meshGatewayCommand } from "./mesh_gateway_command.ts";
 import { kvDeleteCommand, kvGetCommand, kvPutCommand } from "./kv_commands.ts";
+import { leaveCommand } from "./leave_command.ts";
+import { maintCommand } from "./maint_command.ts";
 import { membersCommand } from "./members_command.ts";
 import { forceLeaveCommand, joinCommand } from "./membership_commands.ts";
 import { servicesDeregisterCommand, servicesRegisterCommand } from "./services_commands.ts";
@@ -35,6 +37,8 @@ export const COMMANDS: readonly Command[] = [
   kvDeleteCommand,
   kvGetCommand,
   kvPutCommand,
+  leaveCommand,
+  maintCommand,
   membersCommand,
   meshGatewayCommand,
   servicesDeregisterCommand,

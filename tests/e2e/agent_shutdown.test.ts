@@ -4,7 +4,14 @@ import { freePort, startConsulate, waitFor } from "./_agent_process.ts";
 
 test("SIGTERM stops an agent promptly while another process holds a blocking query", async () => {
   const port = await freePort();
-  const agent = startConsulate(["agent", "-dev", `-http-port=${port}`, "-serf-wan-port=-1"]);
+  const agent = startConsulate([
+    "agent",
+    "-dev",
+    `-http-port=${port}`,
+    // Not -dev's 8300: a parallel test file's agent may hold it.
+    `-server-port=${await freePort()}`,
+    "-serf-wan-port=-1",
+  ]);
   try {
     await waitFor("the HTTP API", async () => {
       const response = await fetch(`http://127.0.0.1:${port}/v1/status/leader`);
