@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readAllBounded } from "../runtime/read_all.ts";
 import type { ResolvedClientConfig } from "./config.ts";
 import { ApiConnectionError, ApiError, ApiResponseError } from "./errors.ts";
 import {
@@ -165,31 +166,13 @@ export function decodeJson<T>(response: RawResponse): T {
   }
 }
 
-async function readBounded(response: Response, method: HttpMethod, url: string) {
-  if (!response.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_RESPONSE_BODY_BYTES) {
-      await reader.cancel();
-      throw new ApiResponseError(
-        `The answer to ${method} ${url} exceeds ${MAX_RESPONSE_BODY_BYTES} bytes; ` +
-          "narrow the query (prefix, filter) to fetch less",
-      );
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+function readBounded(response: Response, method: HttpMethod, url: string) {
+  if (!response.body) return Promise.resolve(new Uint8Array(0));
+  return readAllBounded(response.body, MAX_RESPONSE_BODY_BYTES, () =>
+    new ApiResponseError(
+      `The answer to ${method} ${url} exceeds ${MAX_RESPONSE_BODY_BYTES} bytes; ` +
+        "narrow the query (prefix, filter) to fetch less",
+    ));
 }
 
 /**

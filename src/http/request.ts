@@ -3,6 +3,7 @@
  * presence semantics, and bounded body reads.
  */
 
+import { readAllBounded } from "../runtime/read_all.ts";
 import { HttpError } from "./errors.ts";
 
 /** Largest request body read for JSON endpoints (registrations, transactions). */
@@ -94,26 +95,7 @@ export class ApiRequest {
       );
     if (Number.isFinite(declared) && declared > maxBytes) throw refuse(declared);
     if (this.raw.body === null) return new Uint8Array(0);
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const reader = this.raw.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw refuse(size);
-      }
-      chunks.push(value);
-    }
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return out;
+    return await readAllBounded(this.raw.body, maxBytes, refuse);
   }
 
   /**

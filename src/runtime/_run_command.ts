@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import process from "node:process";
 import type { CommandOutput } from "./ports.ts";
+import { concatBytes } from "./read_all.ts";
 
 /** Runs `argv` with a time limit; output beyond `maxOutputBytes` is dropped. */
 export function runNodeCommand(
@@ -47,7 +48,7 @@ export function runNodeCommand(
     child.once("close", (code, signal) => {
       clearTimeout(timer);
       const signalNumber = signal ? constants.signals[signal] ?? 0 : 0;
-      const output = new TextDecoder().decode(concat(chunks, kept));
+      const output = new TextDecoder().decode(concatBytes(chunks, kept));
       resolve({ code: code ?? 128 + signalNumber, output, timedOut });
     });
   });
@@ -60,14 +61,4 @@ function killGroup(pid: number | undefined): void {
   } catch {
     // The group is already gone.
   }
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
