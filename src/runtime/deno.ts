@@ -33,7 +33,7 @@ import type {
   SpliceOptions,
   SpliceResult,
 } from "./ports.ts";
-import { pipeBoth } from "./streams.ts";
+import { pipeBoth, spliceDirections } from "./streams.ts";
 
 /** Bytes asked of the kernel per socket read. */
 export const DENO_READ_CHUNK_BYTES = 64 * 1024;
@@ -169,37 +169,21 @@ function spliceDeno(a: Conn, b: Conn, options: SpliceOptions = {}): Promise<Spli
   return spliceNative(nativeA, nativeB, options);
 }
 
-async function spliceNative(
+function spliceNative(
   a: DenoNativeTcp,
   b: DenoNativeTcp,
   options: SpliceOptions,
 ): Promise<SpliceResult> {
-  const counts = { aToB: 0, bToA: 0 };
-  let failed = false;
-  let firstError: unknown = undefined;
-  const fail = (error: unknown) => {
+  return spliceDirections({
+    aToB: (count) => copyNative(a.tcp, b.tcp, count),
+    bToA: (count) => copyNative(b.tcp, a.tcp, count),
+    closeBoth: () => {
+      a.close();
+      b.close();
+    },
     // A failure caused by close() (idle timeout, shutdown) is the end, not an error.
-    if (!failed && !a.closedLocally() && !b.closedLocally()) {
-      failed = true;
-      firstError = error;
-    }
-    a.close();
-    b.close();
-  };
-  const onBytes = options.onBytes;
-  await Promise.all([
-    copyNative(a.tcp, b.tcp, (n) => {
-      counts.aToB += n;
-      onBytes?.("aToB", n);
-    }).catch(fail),
-    copyNative(b.tcp, a.tcp, (n) => {
-      counts.bToA += n;
-      onBytes?.("bToA", n);
-    }).catch(fail),
-  ]);
-  a.close();
-  b.close();
-  return failed ? { ...counts, error: firstError } : counts;
+    closedLocally: () => a.closedLocally() || b.closedLocally(),
+  }, options);
 }
 
 /** Copies `from` to `to` until `from` ends, then half-closes `to`. */

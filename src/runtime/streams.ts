@@ -262,35 +262,59 @@ export type PipeResult = SpliceResult;
  * both connections are then closed. An error in either direction closes both at once.
  * `options.onBytes` hears of every chunk as it is handed to its destination.
  */
-export async function pipeBoth(
-  a: Conn,
-  b: Conn,
+export function pipeBoth(a: Conn, b: Conn, options: SpliceOptions = {}): Promise<PipeResult> {
+  return spliceDirections({
+    aToB: (count) => pump(a.readable, b.writable, count),
+    bToA: (count) => pump(b.readable, a.writable, count),
+    closeBoth: () => {
+      a.close();
+      b.close();
+    },
+  }, options);
+}
+
+/** The two copies of a splice, and how to end it; see {@linkcode spliceDirections}. */
+export interface SpliceDirections {
+  /** Copies a's bytes to b until a ends (then half-closes b), reporting each chunk to `count`. */
+  aToB(count: (n: number) => void): Promise<void>;
+  /** The same from b to a. */
+  bToA(count: (n: number) => void): Promise<void>;
+  /** Closes both connections; called on the first failure and when both copies are done. */
+  closeBoth(): void;
+  /** True when a failure is only the echo of a local close (idle timeout, shutdown). */
+  closedLocally?(): boolean;
+}
+
+/**
+ * Runs both copies of a splice at once and counts what each moved. The first failure closes
+ * both ends and is reported in the result, unless it followed a local close.
+ */
+export async function spliceDirections(
+  directions: SpliceDirections,
   options: SpliceOptions = {},
-): Promise<PipeResult> {
-  let firstError: unknown = undefined;
+): Promise<SpliceResult> {
+  const counts = { aToB: 0, bToA: 0 };
   let failed = false;
+  let firstError: unknown = undefined;
   const fail = (error: unknown) => {
-    if (!failed) {
+    if (!failed && !directions.closedLocally?.()) {
       failed = true;
       firstError = error;
     }
-    a.close();
-    b.close();
+    directions.closeBoth();
   };
-  const counts = { aToB: 0, bToA: 0 };
   const onBytes = options.onBytes;
   await Promise.all([
-    pump(a.readable, b.writable, (n) => {
+    directions.aToB((n) => {
       counts.aToB += n;
       onBytes?.("aToB", n);
     }).catch(fail),
-    pump(b.readable, a.writable, (n) => {
+    directions.bToA((n) => {
       counts.bToA += n;
       onBytes?.("bToA", n);
     }).catch(fail),
   ]);
-  a.close();
-  b.close();
+  directions.closeBoth();
   return failed ? { ...counts, error: firstError } : counts;
 }
 
