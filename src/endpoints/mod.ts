@@ -66,6 +66,7 @@ export {
 } from "./blocking.ts";
 export type { BlockingDeps, BlockingResult } from "./blocking.ts";
 export { compileFilter, filterRows, MAX_FILTER_CHARS, MAX_FILTER_DEPTH } from "./filter.ts";
+export { FILTER_FIELDS } from "./_shapes.ts";
 export type { RowFilter } from "./filter.ts";
 export { DEFAULT_SESSION_TTL_MIN_MS, SESSION_TTL_MAX_MS, sessionTtlMs } from "./session.ts";
 

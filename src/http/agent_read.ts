@@ -5,7 +5,7 @@
 
 import type { HealthCheck } from "../agent/checks/mod.ts";
 import type { NodeService } from "../agent/local/mod.ts";
-import { compileFilter } from "../endpoints/mod.ts";
+import { compileFilter, FILTER_FIELDS } from "../endpoints/mod.ts";
 import { queryTimeMs } from "../endpoints/mod.ts";
 import type { HandlerContext } from "./context.ts";
 import type { AgentMember } from "./deps.ts";
@@ -147,21 +147,8 @@ const SERVICE_FIELDS = [
   "Datacenter",
 ];
 
-const CHECK_FIELDS = [
-  "Node",
-  "CheckID",
-  "Name",
-  "Status",
-  "Notes",
-  "Output",
-  "ServiceID",
-  "ServiceName",
-  "ServiceTags",
-  "Type",
-  "Interval",
-  "Timeout",
-  "ExposedPort",
-];
+/** An agent's check carries the catalog check's fields plus the port it is exposed on. */
+const CHECK_FIELDS = [...FILTER_FIELDS.check, "ExposedPort"];
 
 function agentServices(ctx: HandlerContext) {
   const dc = ctx.deps.identity.datacenter;

@@ -4,7 +4,7 @@
  * `?node-meta`, with the texts Consul answers for bad values.
  */
 
-import { InvalidDurationError, parseGoDuration } from "../go_duration.ts";
+import { readGoDuration } from "../go_duration.ts";
 import type { QueryOptions, StringMap } from "../endpoints/mod.ts";
 import { badRequest } from "./errors.ts";
 import type { ApiRequest } from "./request.ts";
@@ -51,12 +51,9 @@ export function parseUint(text: string): number | undefined {
  * @throws {HttpError} 400 with `message` when the value is not a Go duration.
  */
 export function parseDurationParam(text: string, message: string): number {
-  try {
-    return parseGoDuration(text);
-  } catch (error) {
-    if (error instanceof InvalidDurationError) throw badRequest(message);
-    throw error;
-  }
+  const duration = readGoDuration(text);
+  if (!duration.ok) throw badRequest(message);
+  return duration.ms;
 }
 
 /** `?index=` and `?wait=` as `MinQueryIndex` and `MaxQueryTime` (ms). */
